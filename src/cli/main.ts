@@ -1,0 +1,148 @@
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { loadRulePaths, testFileFor, evaluate, runSuite, formatFinding, ZhiduError, today, type SuiteResult } from '../index.js';
+import { formatDecision } from '../decision/format-text.js';
+
+/**
+ * `zhidu` — validate, test and evaluate rule sets from the terminal.
+ * Exit codes: 0 ok, 1 findings or failing tests, 2 usage or input errors.
+ */
+const program = new Command();
+program.name('zhidu').description('制度：规则即代码 — validate, test and evaluate rule sets').version('0.1.0');
+program.option('--sources <dir>', 'directory of cited source texts', 'rules/sources');
+
+function sourcesDir(): string {
+  return resolve(program.opts<{ sources: string }>().sources);
+}
+
+program
+  .command('validate')
+  .description('校验规则文件（file:line:column 报告错误）')
+  .argument('[paths...]', 'rule files or directories', ['rules'])
+  .option('--json', 'machine-readable findings')
+  .action((paths: string[], opts: { json?: boolean }) => {
+    const { findings, files, registry } = loadRulePaths(paths, sourcesDir());
+    const errors = findings.filter((f) => f.severity === 'error');
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ files: files.length, rulesets: registry.ids(), findings }, null, 2) + '\n');
+    } else {
+      for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
+      process.stdout.write(`${files.length} 个文件，${errors.length} 个错误。${errors.length === 0 ? '全部通过。' : ''}\n`);
+    }
+    process.exitCode = errors.length > 0 ? 1 : 0;
+  });
+
+program
+  .command('test')
+  .description('运行规则集旁的测试用例，并报告未被覆盖的规则与条件')
+  .argument('[paths...]', 'rule files or directories', ['rules'])
+  .option('--json', 'machine-readable results')
+  .action(async (paths: string[], opts: { json?: boolean }) => {
+    const { registry, findings, files } = loadRulePaths(paths, sourcesDir());
+    const errors = findings.filter((f) => f.severity === 'error');
+    for (const f of errors) process.stderr.write(formatFinding(f) + '\n');
+    const results: SuiteResult[] = [];
+    for (const file of files) {
+      const testFile = testFileFor(file);
+      if (existsSync(testFile)) results.push(await runSuite(testFile, registry));
+    }
+    let failed = 0;
+    let passed = 0;
+    const report: string[] = [];
+    for (const r of results) {
+      for (const f of r.findings) report.push(formatFinding(f));
+      for (const c of r.cases) {
+        if (c.ok) passed += 1;
+        else {
+          failed += 1;
+          report.push(`✘ ${r.file}:${c.line} ${c.name}`);
+          for (const msg of c.failures) report.push(`    ${msg}`);
+        }
+      }
+      const neverTrue = [...r.coverage.rules].filter(([, v]) => !v.true).map(([k]) => k);
+      const neverFalse = [...r.coverage.rules].filter(([, v]) => !v.false).map(([k]) => k);
+      const conds = [...r.coverage.conditions.values()];
+      const condGaps = conds.filter((c) => !c.true || !c.false);
+      report.push(
+        `${r.file}: ${r.cases.filter((c) => c.ok).length}/${r.cases.length} 通过；规则覆盖 ${r.coverage.rules.size - neverTrue.length}/${r.coverage.rules.size} 成立过，条件覆盖 ${conds.length - condGaps.length}/${conds.length} 真假皆有`,
+      );
+      if (neverTrue.length) report.push(`    从未成立的规则：${neverTrue.join(', ')}`);
+      if (neverFalse.length) report.push(`    从未不成立的规则：${neverFalse.join(', ')}`);
+      for (const c of condGaps) report.push(`    条件未覆盖（${!c.true ? '从未为真' : ''}${!c.true && !c.false ? '、' : ''}${!c.false ? '从未为假' : ''}）：${c.rule}：${c.text}`);
+      for (const m of r.missingAmbiguityTests) report.push(`    歧义所指的测试不存在：${m}`);
+      if (r.findings.length || r.missingAmbiguityTests.length) failed += r.findings.length + r.missingAmbiguityTests.length;
+    }
+    if (opts.json) {
+      process.stdout.write(
+        JSON.stringify(
+          results.map((r) => ({
+            file: r.file,
+            ruleset: r.ruleset,
+            findings: r.findings,
+            cases: r.cases.map((c) => ({ name: c.name, ok: c.ok, failures: c.failures, line: c.line })),
+            coverage: { rules: Object.fromEntries(r.coverage.rules), conditions: Object.fromEntries(r.coverage.conditions) },
+            missingAmbiguityTests: r.missingAmbiguityTests,
+          })),
+          null,
+          2,
+        ) + '\n',
+      );
+    } else {
+      process.stdout.write(report.join('\n') + '\n');
+      process.stdout.write(`${passed} passed, ${failed} failed\n`);
+    }
+    process.exitCode = failed > 0 || errors.length > 0 ? 1 : 0;
+  });
+
+program
+  .command('eval')
+  .description('对一组事实作出决定并解释（中文）')
+  .argument('<ruleset>', 'rule-set id, or path to a rule file')
+  .requiredOption('--facts <file|->', 'facts as JSON (file path, or - for stdin)')
+  .option('--rules <dir>', 'rules directory', 'rules')
+  .option('--as-of <date>', 'decision date YYYY-MM-DD (default today)')
+  .option('--json', 'print the decision as JSON')
+  .option('--trace', 'show every rule and condition')
+  .action(async (ruleset: string, opts: { facts: string; rules: string; asOf?: string; json?: boolean; trace?: boolean }) => {
+    const isFile = ruleset.endsWith('.yaml') || ruleset.endsWith('.yml');
+    const { registry, findings } = loadRulePaths([isFile ? ruleset : opts.rules], sourcesDir());
+    const errors = findings.filter((f) => f.severity === 'error');
+    if (isFile && errors.length > 0) {
+      for (const f of errors) process.stderr.write(formatFinding(f) + '\n');
+      process.exitCode = 1;
+      return;
+    }
+    const id = isFile ? (registry.ids()[0] ?? '') : ruleset;
+    const text = opts.facts === '-' ? readFileSync(0, 'utf8') : readFileSync(opts.facts, 'utf8');
+    let facts: unknown;
+    try {
+      facts = JSON.parse(text);
+    } catch (err) {
+      process.stderr.write(`事实不是有效的 JSON：${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const asOf = opts.asOf ?? today();
+    try {
+      const rs = registry.inForce(id, asOf);
+      const decision = await evaluate(rs, facts, { asOf });
+      process.stdout.write(opts.json ? JSON.stringify(decision, null, 2) + '\n' : formatDecision(decision, { trace: opts.trace ?? false }) + '\n');
+    } catch (err) {
+      if (!(err instanceof ZhiduError)) throw err;
+      if (opts.json) process.stdout.write(JSON.stringify({ code: err.code, message: err.messageZh, message_en: err.message, violations: err.violations }, null, 2) + '\n');
+      else {
+        process.stderr.write(`错误 [${err.code}]：${err.messageZh}\n`);
+        for (const v of err.violations) process.stderr.write(`  ${v.pointer}: ${v.message}\n`);
+      }
+      process.exitCode = 2;
+    }
+  });
+
+export { program };
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]).replace(/\.ts$/, '') === resolve(join(import.meta.dirname ?? '', 'main'));
+if (isMain || process.env.ZHIDU_CLI === '1') {
+  await program.parseAsync(process.argv);
+}

@@ -1,0 +1,66 @@
+import type { Decision, ConditionTrace, Truth } from '../generated/decision.js';
+
+/**
+ * The CLI's reading of a decision, derived from the same trace the API
+ * returns: headline, outputs, reasons with citations, failed pathways, the
+ * facts still to ask for, and the ambiguities that bear on it.
+ */
+const MARK: Record<Truth, string> = { true: '✔', false: '✘', unknown: '?', not_evaluated: '·' };
+
+export function formatDecision(d: Decision, options: { trace?: boolean } = {}): string {
+  const lines: string[] = [];
+  const cite = (c: { file: string; lines: number[]; clause: string }) => `〔${c.clause}，${c.file}:${c.lines[0]}-${c.lines[1]}〕`;
+  lines.push(`规则集：${d.ruleset.title}（${d.ruleset.id} v${d.ruleset.version}）  决定日期：${d.as_of}`);
+  const headline = d.status === 'undetermined' ? '待定（尚缺事实）' : (d.outcome.display ?? JSON.stringify(d.outcome.value));
+  lines.push(`结论：${d.outcome.title}：${headline}`);
+  const others = Object.values(d.outputs).filter((o) => o.id !== d.outcome.id && o.status !== 'unset');
+  if (others.length > 0) {
+    lines.push('', '各项结果：');
+    for (const o of others) {
+      const value = o.status === 'unknown' ? '待定' : (o.display ?? JSON.stringify(o.value));
+      lines.push(`  ${o.title}：${value}`);
+    }
+  }
+  if (d.reasons.length > 0) {
+    lines.push('', '理由：');
+    for (const r of d.reasons) lines.push(`  ${r.holds ? '✔' : '✘'} ${r.text} ${cite(r.citation)}`);
+  }
+  if (d.failed.length > 0) {
+    lines.push('', '未满足的途径：');
+    for (const f of d.failed) {
+      lines.push(`  ✘ ${f.title} ${cite(f.citation)}`);
+      for (const c of f.conditions) lines.push(`      ${c.text}；实际：${c.actual_display ?? show(c.actual)}`);
+    }
+  }
+  if (d.missing.length > 0) {
+    lines.push('', '还需询问：');
+    d.missing.forEach((m, i) => lines.push(`  ${i + 1}. ${m.title}（${m.fact}）`));
+  }
+  if (d.ambiguities.length > 0) {
+    lines.push('', '文本歧义及处理：');
+    for (const a of d.ambiguities) lines.push(`  ⚠ ${a.issue} 处理：${a.resolution}`);
+  }
+  if (options.trace) {
+    lines.push('', '逐条规则：');
+    for (const r of d.rules) {
+      lines.push(`  ${MARK[r.result]} ${r.id} ${r.title} ${cite(r.citation)}`);
+      traceLines(r.condition, 3, lines);
+    }
+  }
+  return lines.join('\n');
+}
+
+function traceLines(c: ConditionTrace, depth: number, out: string[]): void {
+  const pad = '  '.repeat(depth);
+  if (c.kind === 'fact') {
+    out.push(`${pad}${MARK[c.result]} ${c.text}；实际：${c.actual_display ?? show(c.actual)}`);
+    return;
+  }
+  const word = c.kind === 'all' ? '全部满足' : c.kind === 'any' ? '满足其一' : '不满足';
+  out.push(`${pad}${MARK[c.result]} ${word}：`);
+  for (const child of c.children) traceLines(child, depth + 1, out);
+}
+
+function show(v: unknown): string {
+  return v === null || v === undefined ? '（未提供）' : typeof v === 'string' ? v : JSON.stringify(v);
+}

@@ -1,0 +1,31 @@
+import type { FactInfo } from '../load/fact-catalogue.js';
+import { toPlain } from '../eval/decimal.js';
+import { OPERATOR_ZH } from '../eval/operators.js';
+
+/** How a value reads to a caseworker: enum labels, 是/否, units. */
+export function renderValue(value: unknown, info?: { enumTitles?: Readonly<Record<string, string>>; unit?: string }): string {
+  if (value === undefined || value === null) return '（未知）';
+  const plain = toPlain(value);
+  if (Array.isArray(plain)) return plain.map((v) => renderValue(v, info)).join('、') || '（无）';
+  if (typeof plain === 'boolean') return info?.enumTitles?.[String(plain)] ?? (plain ? '是' : '否');
+  const label = info?.enumTitles?.[String(plain)];
+  if (label) return label;
+  return info?.unit ? `${String(plain)} ${info.unit}` : String(plain);
+}
+
+/** "工作年限应大于或等于 2 年" / "住所类型不应属于 出租房屋". */
+export function requirementText(info: FactInfo | undefined, fact: string, operator: string, expected: unknown, expectedFact: FactInfo | undefined, negated: boolean): string {
+  const name = info?.title ?? fact;
+  const op = OPERATOR_ZH[operator] ?? operator;
+  const target = expectedFact ? `${expectedFact.title}（${renderValue(expected, expectedFact)}）` : renderValue(expected, info);
+  if (info?.kind === 'boolean' && operator === 'equal' && typeof expected === 'boolean') {
+    return `${name}${negated ? '不应为' : '应为'}${renderValue(expected, info)}`;
+  }
+  return `${name}${negated ? '不应' : '应'}${op} ${target}`;
+}
+
+const TEMPLATE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+export function renderTemplate(template: string, lookup: (name: string) => string): string {
+  return template.replace(TEMPLATE, (_, name: string) => lookup(name));
+}

@@ -1,0 +1,74 @@
+/**
+ * The one catalogue of zhidu's errors: stable code, HTTP status and message
+ * templates (zh-CN for caseworkers and policy staff, en for integrators).
+ * `test/errors-catalogue.test.ts` checks that every code here is documented in
+ * docs/errors.md, so adding a code without documenting it fails CI.
+ */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly zh: string;
+  readonly en: string;
+}
+
+export const ERRORS = {
+  // ---- rule-set text (YAML) ----
+  YAML_SYNTAX: { status: 400, zh: 'YAML 语法错误：{detail}', en: 'YAML syntax error: {detail}' },
+  YAML_TOO_LARGE: { status: 413, zh: '规则文件过大：{found} 字节，上限 {expected} 字节', en: 'Rule file too large: {found} bytes, limit {expected}' },
+  YAML_TOO_DEEP: { status: 400, zh: '嵌套过深：深度 {found}，上限 {expected}', en: 'Nesting too deep: depth {found}, limit {expected}' },
+  YAML_ALIAS_LIMIT: { status: 400, zh: 'YAML 别名过多：{found} 个，上限 {expected} 个', en: 'Too many YAML aliases: {found}, limit {expected}' },
+  YAML_TAG: { status: 400, zh: '不允许显式 YAML 标签 {found}', en: 'Explicit YAML tag {found} is not allowed' },
+  YAML_DUPLICATE_KEY: { status: 400, zh: '重复的键 “{key}”', en: 'Duplicate key "{key}"' },
+  YAML_FORBIDDEN_KEY: { status: 400, zh: '禁止使用的键 “{key}”（可能造成原型污染）', en: 'Forbidden key "{key}" (prototype pollution)' },
+  YAML_MULTI_DOCUMENT: { status: 400, zh: '一个文件只能包含一个 YAML 文档', en: 'A file must contain exactly one YAML document' },
+  // ---- rule-set structure (schema) ----
+  SCHEMA_TYPE: { status: 400, zh: '“{key}” 的类型应为 {expected}，实际为 {found}', en: '"{key}" must be {expected}, found {found}' },
+  SCHEMA_REQUIRED: { status: 400, zh: '缺少必填项 “{key}”', en: 'Missing required property "{key}"' },
+  SCHEMA_UNKNOWN_KEY: { status: 400, zh: '未知的键 “{key}”', en: 'Unknown property "{key}"' },
+  SCHEMA_ENUM: { status: 400, zh: '“{key}” 的值应为 {expected} 之一，实际为 {found}', en: '"{key}" must be one of {expected}, found {found}' },
+  SCHEMA_PATTERN: { status: 400, zh: '“{key}” 的格式不符：应匹配 {expected}，实际为 {found}', en: '"{key}" does not match {expected}: {found}' },
+  SCHEMA_VIOLATION: { status: 400, zh: '“{key}” 不符合规则集格式：{detail}', en: '"{key}" violates the rule-set schema: {detail}' },
+  // ---- rule-set meaning (semantic checks) ----
+  DUPLICATE_ID: { status: 400, zh: '重复的标识 “{found}”（首次出现在第 {expected} 行）', en: 'Duplicate id "{found}" (first at line {expected})' },
+  UNDECLARED_FACT: { status: 400, zh: '使用了未声明的事实 “{found}”；已声明：{expected}', en: 'Undeclared fact "{found}"; declared: {expected}' },
+  UNDECLARED_OUTPUT: { status: 400, zh: '设置了未声明的输出 “{found}”；已声明：{expected}', en: 'Undeclared output "{found}"; declared: {expected}' },
+  OPERATOR_TYPE: { status: 400, zh: '运算符 {key} 不适用于 {found} 类型的事实 “{detail}”；应为 {expected}', en: 'Operator {key} does not fit fact "{detail}" of type {found}; expected {expected}' },
+  VALUE_TYPE: { status: 400, zh: '比较值类型不符：事实 “{key}” 为 {expected}，比较值为 {found}', en: 'Comparison value type mismatch: fact "{key}" is {expected}, value is {found}' },
+  CITATION_FILE: { status: 400, zh: '引用的文件 “{found}” 不存在于 rules/sources/', en: 'Cited file "{found}" is not in rules/sources/' },
+  CITATION_LINES: { status: 400, zh: '引用行 {found} 超出文件范围（共 {expected} 行）或顺序颠倒', en: 'Cited lines {found} outside the file (it has {expected} lines) or reversed' },
+  CITATION_QUOTE: { status: 400, zh: '引文 “{found}” 不在所引第 {expected} 行中', en: 'Quote "{found}" does not occur in cited lines {expected}' },
+  FORMULA_SYNTAX: { status: 400, zh: '公式无法解析：{detail}', en: 'Formula does not parse: {detail}' },
+  FORMULA_FORBIDDEN: { status: 400, zh: '公式使用了不允许的函数或符号 “{found}”；允许：{expected}', en: 'Formula uses forbidden function or symbol "{found}"; allowed: {expected}' },
+  FORMULA_CYCLE: { status: 400, zh: '派生事实 “{found}” 引用了其后或自身定义的事实', en: 'Derived fact "{found}" refers to itself or a later fact' },
+  TEMPLATE_FACT: { status: 400, zh: '理由模板引用了未知的名称 “{found}”', en: 'Reason template refers to unknown name "{found}"' },
+  OUTCOME_UNKNOWN: { status: 400, zh: '标题输出 “{found}” 未在 outputs 中声明', en: 'Headline outcome "{found}" is not declared in outputs' },
+  INPUT_SCHEMA: { status: 400, zh: '输入定义无效：{detail}', en: 'Invalid input schema: {detail}' },
+  ENUM_VALUE: { status: 400, zh: '比较值 {found} 不在事实 “{key}” 的可选值中：{expected}', en: 'Value {found} is not among the values of fact "{key}": {expected}' },
+  EFFECTIVE_RANGE: { status: 400, zh: '生效区间无效：终止日 {found} 早于起始日 {expected}', en: 'Invalid effective range: end {found} before start {expected}' },
+  // ---- test files ----
+  TEST_RULESET: { status: 400, zh: '测试文件对应的规则集 “{found}” 不存在', en: 'Test file names unknown rule set "{found}"' },
+  TEST_UNKNOWN_NAME: { status: 400, zh: '测试期望引用了未知的名称 “{found}”', en: 'Test expectation refers to unknown name "{found}"' },
+  // ---- facts and evaluation ----
+  FACTS_INVALID: { status: 400, zh: '事实不符合输入定义：{detail}', en: 'Facts do not match the input schema: {detail}' },
+  FACT_REQUIRED: { status: 400, zh: '缺少必填事实 “{key}”', en: 'Required fact "{key}" is missing' },
+  FACT_UNKNOWN: { status: 400, zh: '未声明的事实 “{key}”', en: 'Undeclared fact "{key}"' },
+  FACT_TYPE: { status: 400, zh: '事实 “{key}” 应为 {expected}，实际为 {found}', en: 'Fact "{key}" must be {expected}, found {found}' },
+  FACT_FORBIDDEN_KEY: { status: 400, zh: '禁止使用的键 “{key}”', en: 'Forbidden key "{key}"' },
+  FACTS_TOO_DEEP: { status: 400, zh: '事实嵌套过深：上限 {expected}', en: 'Facts nested too deeply: limit {expected}' },
+  FORMULA_EVAL: { status: 422, zh: '公式 “{key}” 计算失败：{detail}', en: 'Formula "{key}" failed: {detail}' },
+  OUTPUT_CONFLICT: { status: 422, zh: '多条同优先级规则对输出 “{key}” 给出不同结果：{found}', en: 'Rules of equal priority set output "{key}" differently: {found}' },
+  RULESET_NOT_FOUND: { status: 404, zh: '规则集 “{key}” 不存在', en: 'Rule set "{key}" not found' },
+  NO_VERSION_IN_FORCE: { status: 404, zh: '规则集 “{key}” 在 {found} 没有生效的版本', en: 'Rule set "{key}" has no version in force on {found}' },
+  AS_OF_INVALID: { status: 400, zh: '决定日期 “{found}” 无效，应为 YYYY-MM-DD', en: 'Decision date "{found}" is invalid; expected YYYY-MM-DD' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export type MessageParams = Partial<Record<'key' | 'expected' | 'found' | 'detail', string | number>>;
+
+export function formatMessage(code: ErrorCode, params: MessageParams, lang: 'zh' | 'en' = 'zh'): string {
+  const template: string = ERRORS[code][lang];
+  return template.replace(/\{(key|expected|found|detail)\}/g, (_, name: keyof MessageParams) => {
+    const value = params[name];
+    return value === undefined ? '' : String(value);
+  });
+}

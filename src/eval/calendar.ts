@@ -1,0 +1,64 @@
+/**
+ * Calendar arithmetic on YYYY-MM-DD dates, in UTC so that no time zone moves a
+ * day. Ages and periods count completed units (周岁 / 满 N 年): a person born on
+ * 2000-03-01 is 22 on 2022-03-01 and still 21 on 2022-02-28. Written by hand
+ * because it is twenty lines and the libraries that do it (date-fns, luxon)
+ * bring time zones and locales the rules never need.
+ */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export interface CalendarDate {
+  readonly y: number;
+  readonly m: number;
+  readonly d: number;
+}
+
+export function parseDate(text: unknown): CalendarDate | undefined {
+  if (typeof text !== 'string') return undefined;
+  const match = ISO_DATE.exec(text);
+  if (!match) return undefined;
+  const y = Number(match[1]);
+  const m = Number(match[2]);
+  const d = Number(match[3]);
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== m - 1 || probe.getUTCDate() !== d) return undefined;
+  return { y, m, d };
+}
+
+export function isIsoDate(text: unknown): text is string {
+  return parseDate(text) !== undefined;
+}
+
+export function dayNumber(date: CalendarDate): number {
+  return Date.UTC(date.y, date.m - 1, date.d) / 86_400_000;
+}
+
+/** Completed months from a to b (negative when b is before a). */
+export function monthsBetween(a: CalendarDate, b: CalendarDate): number {
+  if (dayNumber(b) < dayNumber(a)) return -monthsBetween(b, a);
+  let months = (b.y - a.y) * 12 + (b.m - a.m);
+  if (b.d < a.d) months -= 1;
+  return months;
+}
+
+export function yearsBetween(a: CalendarDate, b: CalendarDate): number {
+  const months = monthsBetween(a, b);
+  return months < 0 ? -Math.floor(-months / 12) : Math.floor(months / 12);
+}
+
+export function daysBetween(a: CalendarDate, b: CalendarDate): number {
+  return dayNumber(b) - dayNumber(a);
+}
+
+export function formatDate(date: CalendarDate): string {
+  return `${String(date.y).padStart(4, '0')}-${String(date.m).padStart(2, '0')}-${String(date.d).padStart(2, '0')}`;
+}
+
+export function addDays(a: CalendarDate, days: number): CalendarDate {
+  const t = new Date((dayNumber(a) + days) * 86_400_000);
+  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
+}
+
+export function compareDates(a: CalendarDate, b: CalendarDate): number {
+  return dayNumber(a) - dayNumber(b);
+}

@@ -1,0 +1,269 @@
+import type { RuleResult } from 'json-rules-engine';
+import type { Decision, OutputValue, RuleTrace, ConditionTrace, Citation } from '../generated/decision.js';
+import type { PreparedRuleSet, PreparedRule, PreparedOutput } from '../load/prepared-rule-set.js';
+import { ZhiduError } from '../errors/finding.js';
+import { checkFacts } from './check-facts.js';
+import { toDecimal, toPlain, isDecimalText, isDecimal, decimalText } from './decimal.js';
+import { canonicalJson } from '../load/canonical-json.js';
+import { isIsoDate } from './calendar.js';
+import { traceCondition, culprits, unknownFacts } from '../decision/condition-trace.js';
+import { renderValue, renderTemplate } from '../decision/render.js';
+
+export interface EvaluateOptions {
+  /** Decision date, YYYY-MM-DD; defaults to today (UTC). */
+  readonly asOf?: string;
+}
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/**
+ * Evaluate one set of facts against one prepared rule-set version. Fresh state
+ * per call: the values map, the engine's almanac and the trace are all new;
+ * the prepared rule set is only read.
+ */
+export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions = {}): Promise<Decision> {
+  const asOf = options.asOf ?? today();
+  if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
+  const inputs = checkFacts(rs, rawFacts);
+
+  // Known values only: an absent fact is absent, never 0 or false.
+  const values = new Map<string, unknown>([['as_of', asOf]]);
+  for (const [key, value] of Object.entries(inputs)) {
+    if (value === undefined || value === null) continue;
+    const info = rs.facts.get(key);
+    values.set(key, info?.kind === 'number' && (typeof value === 'number' || isDecimalText(value)) ? toDecimal(value) : value);
+  }
+  const derived: Record<string, unknown> = {};
+  for (const d of rs.derived) {
+    if (!d.formula.symbols.every((s) => values.has(s))) {
+      derived[d.id] = null;
+      continue;
+    }
+    let v: unknown;
+    try {
+      v = d.formula.evaluate(values);
+    } catch (err) {
+      throw new ZhiduError('FORMULA_EVAL', { key: d.id, detail: (err as Error).message });
+    }
+    values.set(d.id, v);
+    derived[d.id] = toPlain(v);
+  }
+
+  const { results, failureResults } = await rs.engine.run(Object.fromEntries(values));
+  const byName = new Map<string, RuleResult>();
+  for (const r of results) byName.set(r.name as string, r);
+  for (const r of failureResults) byName.set(r.name as string, r);
+
+  const traces: RuleTrace[] = rs.rules.map((rule) => {
+    const engineResult = byName.get(rule.id);
+    const condition: ConditionTrace = engineResult
+      ? traceCondition(engineResult.conditions as never, rs.facts)
+      : { kind: 'all', result: 'not_evaluated', children: [] };
+    const def = rule.definition;
+    return {
+      id: rule.id,
+      title: def.title,
+      ...(def.group ? { group: def.group } : {}),
+      result: condition.result,
+      citation: def.citation as Citation,
+      condition,
+      sets: [...rule.assignments.keys()],
+    };
+  });
+  const traceOf = new Map(traces.map((t) => [t.id, t]));
+
+  const lookup = (name: string): string => {
+    const out = outputs[name];
+    if (out) return out.display ?? renderValue(out.value);
+    const info = rs.facts.get(name);
+    return renderValue(values.get(name), info);
+  };
+
+  const missingFromFormulas = new Map<string, Set<string>>();
+  const outputs: Record<string, OutputValue> = {};
+  for (const output of rs.outputs.values()) {
+    outputs[output.id] = decideOutput(output, traceOf, values, missingFromFormulas);
+  }
+
+  const headline = outputs[rs.definition.outcome] as OutputValue;
+  const status: Decision['status'] = headline.status === 'unknown' ? 'undetermined' : 'decided';
+
+  const reasons: Decision['reasons'] = [];
+  const failed: Decision['failed'] = [];
+  for (const rule of rs.rules) {
+    const trace = traceOf.get(rule.id) as RuleTrace;
+    const def = rule.definition;
+    if (trace.result === 'true') {
+      reasons.push({ rule: rule.id, holds: true, text: renderTemplate(def.reason, lookup), citation: trace.citation });
+    } else if (trace.result === 'false') {
+      if (def.reason_not) reasons.push({ rule: rule.id, holds: false, text: renderTemplate(def.reason_not, lookup), citation: trace.citation });
+      failed.push({ rule: rule.id, title: def.title, citation: trace.citation, conditions: culprits(trace.condition, rs.facts) });
+    }
+  }
+
+  return {
+    ruleset: { id: rs.id, title: rs.title, version: rs.version, hash: rs.hash },
+    as_of: asOf,
+    status,
+    outcome: headline,
+    outputs,
+    rules: traces,
+    reasons,
+    failed,
+    missing: missingFacts(rs, traces, outputs, missingFromFormulas),
+    ambiguities: ambiguities(rs, traces, derived),
+    facts: { inputs: structuredClone(inputs), derived },
+  };
+}
+
+function decideOutput(
+  output: PreparedOutput,
+  traceOf: ReadonlyMap<string, RuleTrace>,
+  values: ReadonlyMap<string, unknown>,
+  missingFromFormulas: Map<string, Set<string>>,
+): OutputValue {
+  const def = output.definition;
+  const base = { id: output.id, title: def.title, ...(def['x-unit'] ? { unit: def['x-unit'] } : {}) };
+  const held = output.setBy.filter((r) => traceOf.get(r.id)?.result === 'true');
+  const open = output.setBy.filter((r) => {
+    const t = traceOf.get(r.id)?.result;
+    return t === 'unknown' || t === 'not_evaluated';
+  });
+  const display = (value: unknown): string => {
+    const titled = def['x-value-titles']?.[String(value)];
+    return titled ?? renderValue(value, def['x-unit'] ? { unit: def['x-unit'] } : {});
+  };
+
+  if (def.collect) {
+    if (open.length > 0) return { ...base, status: 'unknown', value: null, rules: held.map((r) => r.id) };
+    if (held.length === 0) {
+      if (def.default !== undefined) return { ...base, status: 'default', value: def.default, display: display(def.default), rules: [] };
+      return { ...base, status: 'default', value: [], display: '（无）', rules: [] };
+    }
+    const list: unknown[] = [];
+    for (const r of held) {
+      const v = assign(r, output.id, values, missingFromFormulas);
+      if (v === undefined) return { ...base, status: 'unknown', value: null, rules: held.map((x) => x.id) };
+      if (!list.some((x) => canonicalJson(x) === canonicalJson(v))) list.push(v);
+    }
+    return { ...base, status: 'set', value: list, display: list.map(display).join('、'), rules: held.map((r) => r.id) };
+  }
+
+  if (held.length === 0) {
+    if (open.length > 0) return { ...base, status: 'unknown', value: null, rules: [] };
+    if (def.default !== undefined) return { ...base, status: 'default', value: def.default, display: display(def.default), rules: [] };
+    return { ...base, status: 'unset', value: null, rules: [] };
+  }
+  const top = Math.max(...held.map((r) => r.priority));
+  // A higher-priority rule still undecided could override what holds now.
+  if (open.some((r) => r.priority > top)) return { ...base, status: 'unknown', value: null, rules: [] };
+  const winners = held.filter((r) => r.priority === top);
+  const computed = winners.map((r) => assign(r, output.id, values, missingFromFormulas));
+  if (computed.some((v) => v === undefined)) return { ...base, status: 'unknown', value: null, rules: winners.map((r) => r.id) };
+  const distinct = new Set(computed.map((v) => canonicalJson(v)));
+  if (distinct.size > 1) {
+    throw new ZhiduError('OUTPUT_CONFLICT', {
+      key: output.id,
+      found: winners.map((r, i) => `${r.id}=${JSON.stringify(computed[i])}`).join(', '),
+    });
+  }
+  const value = computed[0];
+  return { ...base, status: 'set', value, display: display(value), rules: winners.map((r) => r.id) };
+}
+
+/** The value a holding rule gives an output; undefined when its formula needs a missing fact. */
+function assign(rule: PreparedRule, output: string, values: ReadonlyMap<string, unknown>, missing: Map<string, Set<string>>): unknown {
+  const v = assignRaw(rule, output, values, missing);
+  if (v === undefined) return undefined;
+  const type = outputTypeOf(rule, output);
+  // Decimal outputs travel as exact strings; JSON numbers would invite float arithmetic downstream.
+  if (type === 'decimal' && (typeof v === 'number' || isDecimal(v))) return decimalText(toDecimal(v as number));
+  return toPlain(v);
+}
+
+function outputTypeOf(rule: PreparedRule, output: string): string | undefined {
+  return rule.outputTypes.get(output);
+}
+
+function assignRaw(rule: PreparedRule, output: string, values: ReadonlyMap<string, unknown>, missing: Map<string, Set<string>>): unknown {
+  const a = rule.assignments.get(output);
+  if (!a) return undefined;
+  if (a.kind === 'literal') return a.value;
+  const absent = a.formula.symbols.filter((s) => !values.has(s));
+  if (absent.length > 0) {
+    for (const s of absent) {
+      const set = missing.get(s) ?? new Set<string>();
+      set.add(rule.id);
+      missing.set(s, set);
+    }
+    return undefined;
+  }
+  try {
+    return a.formula.evaluate(values);
+  } catch (err) {
+    throw new ZhiduError('FORMULA_EVAL', { key: `${rule.id}.${output}`, detail: (err as Error).message });
+  }
+}
+
+/**
+ * What the caseworker should ask next: input facts behind the unknown
+ * conditions of rules whose outputs are still unknown, the ones that matter
+ * to the headline outcome first, then those that settle the most rules.
+ */
+function missingFacts(
+  rs: PreparedRuleSet,
+  traces: readonly RuleTrace[],
+  outputs: Record<string, OutputValue>,
+  fromFormulas: ReadonlyMap<string, ReadonlySet<string>>,
+): Decision['missing'] {
+  const unknownOutputs = new Set(Object.values(outputs).filter((o) => o.status === 'unknown').map((o) => o.id));
+  const headline = rs.definition.outcome;
+  const rulesFor = new Map<string, Set<string>>();
+  const headlineFacts = new Set<string>();
+  const derivedInputs = new Map(rs.derived.map((d) => [d.id, d.inputs]));
+  const toInputs = (fact: string): readonly string[] => derivedInputs.get(fact) ?? (fact === 'as_of' ? [] : [fact]);
+  const note = (fact: string, rule: string, forHeadline: boolean) => {
+    for (const input of toInputs(fact)) {
+      if (rs.facts.get(input)?.origin !== 'input') continue;
+      const set = rulesFor.get(input) ?? new Set<string>();
+      set.add(rule);
+      rulesFor.set(input, set);
+      if (forHeadline) headlineFacts.add(input);
+    }
+  };
+  for (const t of traces) {
+    if (t.result !== 'unknown') continue;
+    if (!t.sets.some((o) => unknownOutputs.has(o))) continue;
+    for (const f of unknownFacts(t.condition)) note(f, t.id, t.sets.includes(headline));
+  }
+  for (const [fact, rules] of fromFormulas) {
+    for (const r of rules) note(fact, r, traces.find((t) => t.id === r)?.sets.includes(headline) ?? false);
+  }
+  const order = [...rs.facts.keys()];
+  return [...rulesFor.entries()]
+    .sort(([a, ra], [b, rb]) => {
+      const ha = headlineFacts.has(a) ? 1 : 0;
+      const hb = headlineFacts.has(b) ? 1 : 0;
+      return hb - ha || rb.size - ra.size || order.indexOf(a) - order.indexOf(b);
+    })
+    .map(([fact, rules]) => ({ fact, title: rs.facts.get(fact)?.title ?? fact, rules: [...rules] }));
+}
+
+/** Ambiguities that bear on this decision: the rule set's own, those of rules that held, of derived facts used. */
+function ambiguities(rs: PreparedRuleSet, traces: readonly RuleTrace[], derived: Record<string, unknown>): Decision['ambiguities'] {
+  const out: Decision['ambiguities'] = [];
+  for (const a of rs.definition.ambiguities ?? []) out.push({ id: a.id, issue: a.issue, resolution: a.resolution, ...(a.citation ? { citation: a.citation } : {}) });
+  for (const d of rs.definition.derived ?? []) {
+    if (derived[d.id] === null || derived[d.id] === undefined) continue;
+    for (const a of d.ambiguities ?? []) out.push({ id: a.id, issue: a.issue, resolution: a.resolution, rule: d.id, ...(a.citation ? { citation: a.citation } : {}) });
+  }
+  rs.rules.forEach((rule, i) => {
+    if (traces[i]?.result !== 'true') return;
+    for (const a of rule.definition.ambiguities ?? []) {
+      out.push({ id: a.id, issue: a.issue, resolution: a.resolution, rule: rule.id, ...(a.citation ? { citation: a.citation } : {}) });
+    }
+  });
+  return out;
+}

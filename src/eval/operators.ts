@@ -1,0 +1,97 @@
+import { Operator } from 'json-rules-engine';
+import { asDecimal } from './decimal.js';
+import { parseDate, compareDates } from './calendar.js';
+
+/**
+ * Our operators replace json-rules-engine's defaults: numbers compare as exact
+ * decimals (a fact may be a decimal string or a mathjs BigNumber), dates compare
+ * as calendar dates, and a missing fact makes no comparison true — the
+ * explanation then reports the condition as unknown rather than failed.
+ */
+function missing(value: unknown): boolean {
+  return value === undefined || value === null;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  const da = typeof a === 'boolean' ? undefined : asDecimal(a);
+  const db = typeof b === 'boolean' ? undefined : asDecimal(b);
+  if (da && db) return da.eq(db);
+  return a === b;
+}
+
+function numeric(cmp: (c: number) => boolean) {
+  return (a: unknown, b: unknown): boolean => {
+    const da = asDecimal(a);
+    const db = asDecimal(b);
+    return da !== undefined && db !== undefined && cmp(da.cmp(db));
+  };
+}
+
+function calendar(cmp: (c: number) => boolean) {
+  return (a: unknown, b: unknown): boolean => {
+    const da = parseDate(a);
+    const db = parseDate(b);
+    return da !== undefined && db !== undefined && cmp(compareDates(da, db));
+  };
+}
+
+export const OPERATOR_FUNCTIONS: Record<string, (fact: unknown, value: unknown) => boolean> = {
+  equal: (a, b) => same(a, b),
+  notEqual: (a, b) => !same(a, b),
+  in: (a, b) => Array.isArray(b) && b.some((x) => same(a, x)),
+  notIn: (a, b) => Array.isArray(b) && !b.some((x) => same(a, x)),
+  contains: (a, b) => (Array.isArray(a) ? a.some((x) => same(x, b)) : typeof a === 'string' && typeof b === 'string' && a.includes(b)),
+  doesNotContain: (a, b) => (Array.isArray(a) ? !a.some((x) => same(x, b)) : typeof a === 'string' && typeof b === 'string' && !a.includes(b)),
+  lessThan: numeric((c) => c < 0),
+  lessThanInclusive: numeric((c) => c <= 0),
+  greaterThan: numeric((c) => c > 0),
+  greaterThanInclusive: numeric((c) => c >= 0),
+  dateBefore: calendar((c) => c < 0),
+  dateOnOrBefore: calendar((c) => c <= 0),
+  dateAfter: calendar((c) => c > 0),
+  dateOnOrAfter: calendar((c) => c >= 0),
+};
+
+export function buildOperators(): Operator[] {
+  return Object.entries(OPERATOR_FUNCTIONS).map(
+    ([name, fn]) => new Operator(name, (fact: unknown, value: unknown) => !missing(fact) && !missing(value) && fn(fact, value)),
+  );
+}
+
+/** Which fact kinds an operator accepts (checked when a rule set loads). */
+export type FactKind = 'number' | 'date' | 'string' | 'boolean' | 'list';
+
+export const OPERATOR_KINDS: Record<string, readonly FactKind[]> = {
+  equal: ['number', 'date', 'string', 'boolean'],
+  notEqual: ['number', 'date', 'string', 'boolean'],
+  in: ['number', 'string', 'date'],
+  notIn: ['number', 'string', 'date'],
+  contains: ['list', 'string'],
+  doesNotContain: ['list', 'string'],
+  lessThan: ['number'],
+  lessThanInclusive: ['number'],
+  greaterThan: ['number'],
+  greaterThanInclusive: ['number'],
+  dateBefore: ['date'],
+  dateOnOrBefore: ['date'],
+  dateAfter: ['date'],
+  dateOnOrAfter: ['date'],
+};
+
+/** Chinese wording of each operator, for explanations. */
+export const OPERATOR_ZH: Record<string, string> = {
+  equal: '等于',
+  notEqual: '不等于',
+  in: '属于',
+  notIn: '不属于',
+  contains: '包含',
+  doesNotContain: '不包含',
+  lessThan: '小于',
+  lessThanInclusive: '小于或等于',
+  greaterThan: '大于',
+  greaterThanInclusive: '大于或等于',
+  dateBefore: '早于',
+  dateOnOrBefore: '不晚于',
+  dateAfter: '晚于',
+  dateOnOrAfter: '不早于',
+};

@@ -1,0 +1,155 @@
+import { LineCounter, isAlias, isMap, isScalar, isSeq, isPair, parseAllDocuments, type Document, type Node } from 'yaml';
+import { finding, type Finding, type Location } from '../errors/finding.js';
+
+/**
+ * Rule files are hostile input (editors upload them through the API): this is
+ * the only place YAML text becomes data, and it refuses what could hurt —
+ * oversize text, deep nesting, alias bombs, explicit tags, duplicate keys and
+ * prototype keys — while keeping every node's position for file:line:column.
+ */
+export interface YamlLimits {
+  readonly maxBytes: number;
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+}
+
+export const DEFAULT_YAML_LIMITS: YamlLimits = { maxBytes: 1024 * 1024, maxDepth: 40, maxAliases: 0 };
+
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface YamlSource {
+  readonly file: string;
+  readonly text: string;
+  readonly value: unknown;
+  /** Locate a JSON pointer in the text; `key` points at the key rather than the value. */
+  locate(pointer: string, key?: boolean): Location;
+}
+
+export type ParseResult = { ok: true; source: YamlSource } | { ok: false; findings: Finding[] };
+
+export function parseYaml(file: string, text: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): ParseResult {
+  const head: Location = { file, line: 1, column: 1, pointer: '' };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxBytes) {
+    return { ok: false, findings: [finding('YAML_TOO_LARGE', head, { found: bytes, expected: limits.maxBytes })] };
+  }
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: false });
+  const at = (offset: number, pointer = ''): Location => {
+    const pos = lineCounter.linePos(offset);
+    return { file, line: pos.line, column: pos.col, pointer };
+  };
+  if (!Array.isArray(docs)) {
+    return { ok: false, findings: [finding('YAML_MULTI_DOCUMENT', head)] };
+  }
+  if (docs.length !== 1) {
+    const second = docs[1];
+    return { ok: false, findings: [finding('YAML_MULTI_DOCUMENT', second?.range ? at(second.range[0]) : head)] };
+  }
+  const doc = docs[0] as Document.Parsed;
+  const findings: Finding[] = [];
+  for (const err of doc.errors) {
+    const loc = at(err.pos[0]);
+    if (err.code === 'DUPLICATE_KEY') {
+      const key = /"([^"]*)"|'([^']*)'|key\s+(\S+)/.exec(err.message);
+      findings.push(finding('YAML_DUPLICATE_KEY', loc, { key: key?.[1] ?? key?.[2] ?? key?.[3] ?? text.slice(err.pos[0], err.pos[1]) }));
+    } else {
+      findings.push(finding('YAML_SYNTAX', loc, { detail: err.message.split('\n')[0] ?? err.message }));
+    }
+  }
+  if (findings.length > 0) return { ok: false, findings };
+
+  let aliases = 0;
+  const walk = (node: unknown, depth: number, pointer: string): void => {
+    if (node === null || node === undefined) return;
+    if (isAlias(node)) {
+      aliases += 1;
+      if (aliases > limits.maxAliases) {
+        findings.push(finding('YAML_ALIAS_LIMIT', at(node.range?.[0] ?? 0, pointer), { found: aliases, expected: limits.maxAliases }));
+      }
+      return;
+    }
+    const n = node as Node;
+    if (depth > limits.maxDepth) {
+      findings.push(finding('YAML_TOO_DEEP', at(n.range?.[0] ?? 0, pointer), { found: depth, expected: limits.maxDepth }));
+      return;
+    }
+    // An explicit tag (!!js/function, !custom, even !!str) is refused outright:
+    // the format needs none, and tags are how YAML loaders get tricked into building objects.
+    const tagged = (n as { tag?: string }).tag;
+    if (tagged !== undefined && hasExplicitTag(text, n)) {
+      findings.push(finding('YAML_TAG', at(n.range?.[0] ?? 0, pointer), { found: tagged }));
+    }
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        const keyNode = pair.key as Node | null;
+        const keyText = isScalar(keyNode) ? String(keyNode.value) : '';
+        if (!isScalar(keyNode) || typeof keyNode.value === 'object') {
+          findings.push(finding('YAML_SYNTAX', at(keyNode?.range?.[0] ?? n.range?.[0] ?? 0, pointer), { detail: '键必须是普通标量 (keys must be plain scalars)' }));
+          continue;
+        }
+        if (FORBIDDEN_KEYS.has(keyText)) {
+          findings.push(finding('YAML_FORBIDDEN_KEY', at(keyNode.range?.[0] ?? 0, `${pointer}/${escapePointer(keyText)}`), { key: keyText }));
+        }
+        walk(keyNode, depth + 1, pointer);
+        walk(pair.value, depth + 1, `${pointer}/${escapePointer(keyText)}`);
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((item, i) => walk(item, depth + 1, `${pointer}/${i}`));
+    } else if (isPair(n)) {
+      walk(n.value, depth + 1, pointer);
+    }
+  };
+  walk(doc.contents, 1, '');
+  if (findings.length > 0) return { ok: false, findings };
+
+  const value = doc.toJS({ maxAliasCount: limits.maxAliases }) as unknown;
+  const source: YamlSource = {
+    file,
+    text,
+    value,
+    locate(pointer: string, key = false): Location {
+      const segments = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapePointer);
+      // Walk as far as the pointer exists: a missing property is reported at its parent.
+      let node: unknown = doc.contents;
+      let best: Node | null = (doc.contents as Node | null) ?? null;
+      let keyNode: Node | null = null;
+      for (const seg of segments) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
+          if (!pair) break;
+          keyNode = pair.key as Node;
+          node = pair.value;
+          best = (pair.value as Node | null) ?? keyNode;
+        } else if (isSeq(node)) {
+          const item = node.items[Number(seg)];
+          if (item === undefined) break;
+          keyNode = null;
+          node = item;
+          best = item as Node;
+        } else {
+          break;
+        }
+      }
+      const target = key && keyNode ? keyNode : best;
+      return at(target?.range?.[0] ?? 0, pointer);
+    },
+  };
+  return { ok: true, source };
+}
+
+function hasExplicitTag(text: string, node: Node): boolean {
+  // yaml resolves plain scalars to tags too (tag:yaml.org,2002:int); only a
+  // tag written in the source starts with '!' right before the node.
+  const start = node.range?.[0];
+  if (start === undefined) return false;
+  const before = text.slice(Math.max(0, start - 200), start);
+  return /![^\s]*\s*$/.test(before) && /(^|[\s:,[{-])![^\s]*\s*$/.test(before);
+}
+
+export function escapePointer(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+function unescapePointer(s: string): string {
+  return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
