@@ -4,7 +4,7 @@ import { join, basename } from 'node:path';
 import { loadRulePaths, evaluate } from '../src/index.js';
 
 /**
- * docs/examples/<rule-set id>.json is the typical case a caseworker would
+ * docs/examples/<rule-set id>[-<variant>].json is a typical case a caseworker would
  * enter: it must be accepted, decided, and leave nothing to ask.
  */
 const loaded = loadRulePaths(['rules'], 'rules/sources');
@@ -13,7 +13,9 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 describe('example fact files', () => {
   for (const file of files) {
-    const id = basename(file, '.json');
+    // <id>.json, or <id>-<variant>.json for several examples of one rule set.
+    const name = basename(file, '.json');
+    const id = loaded.registry.ids().filter((x) => name === x || name.startsWith(`${x}-`)).sort((a, b) => b.length - a.length)[0] ?? name;
     it(`${file} evaluates to a decided decision against ${id}`, async () => {
       const rs = loaded.registry.latest(id);
       expect(rs, `no rule set with id ${id}`).toBeDefined();
