@@ -92,8 +92,13 @@ export function culprits(node: ConditionTrace, facts: ReadonlyMap<string, FactIn
   return node.children.filter((c) => c.result === bad).flatMap((c) => culprits(c, facts, polarity));
 }
 
-/** Facts whose absence left a condition unknown. */
+/**
+ * Facts whose absence left a condition unknown. A branch already decided
+ * (an `any` with a true child, an `all` with a false one) needs nothing more,
+ * so the unknown leaves below it are not asked for.
+ */
 export function unknownFacts(node: ConditionTrace): string[] {
+  if (node.kind !== 'fact' && node.result !== 'unknown') return [];
   if (node.kind === 'fact') {
     if (node.result !== 'unknown') return [];
     const out: string[] = [];
