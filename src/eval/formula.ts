@@ -97,14 +97,21 @@ export function compileFormula(
   });
   if (problems.length > 0) return { ok: false, problems };
   const compiled: EvalFunction = root.compile();
+  const symbolList = [...symbols];
   return {
     ok: true,
     formula: {
       text,
       symbols: [...symbols],
       evaluate(scope) {
-        // mathjs reads a Map scope through its own safe accessors.
-        return normalise(compiled.evaluate(new Map(scope)));
+        // mathjs reads a Map scope through its own safe accessors; only the
+        // formula's own symbols go in, numbers as exact decimals.
+        const own = new Map<string, unknown>();
+        for (const name of symbolList) {
+          const v = scope.get(name);
+          own.set(name, typeof v === 'number' ? toDecimal(v) : v);
+        }
+        return normalise(compiled.evaluate(own));
       },
     },
   };
