@@ -92,13 +92,8 @@ export function culprits(node: ConditionTrace, facts: ReadonlyMap<string, FactIn
   return node.children.filter((c) => c.result === bad).flatMap((c) => culprits(c, facts, polarity));
 }
 
-/**
- * Facts whose absence left a condition unknown. A branch already decided
- * (an `any` with a true child, an `all` with a false one) needs nothing more,
- * so the unknown leaves below it are not asked for.
- */
+/** Facts whose absence left a condition unknown. */
 export function unknownFacts(node: ConditionTrace): string[] {
-  if (node.kind !== 'fact' && node.result !== 'unknown') return [];
   if (node.kind === 'fact') {
     if (node.result !== 'unknown') return [];
     const out: string[] = [];
@@ -106,7 +101,8 @@ export function unknownFacts(node: ConditionTrace): string[] {
     if (node.expected_fact && node.expected === null) out.push(node.expected_fact);
     return out;
   }
-  return node.children.flatMap(unknownFacts);
+  // A branch already decided (true or false) cannot change the result: its absent facts are not worth asking.
+  return node.children.filter((c) => c.result !== 'true' && c.result !== 'false').flatMap(unknownFacts);
 }
 
 /** Every fact check in the tree, for coverage. */
