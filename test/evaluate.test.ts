@@ -130,6 +130,31 @@ describe('missing, zero and false are three different things', () => {
     expect(asked).toContain('b');
     expect(asked).not.toContain('a');
   });
+  it('facts under a branch already decided false are not asked for', async () => {
+    const rs = load(`
+id: branch
+title: 分支
+version: 1.0.0
+effective_from: null
+source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
+inputs: { type: object, properties: { months: { type: number, title: 工期 }, mode: { type: string, title: 方式 }, first: { type: number, title: 第一期 } } }
+outputs: { ok: { title: 合规, type: boolean } }
+outcome: ok
+rules:
+  - id: plan_ok
+    title: 合规
+    when:
+      any:
+        - all: [ { fact: months, operator: lessThanInclusive, value: 6 }, { fact: mode, operator: equal, value: lump_sum } ]
+        - all: [ { fact: months, operator: greaterThan, value: 6 }, { fact: first, operator: equal, value: 50 } ]
+    then: { ok: true }
+    citation: ${cite}
+    reason: 合规
+`);
+    const d = await evaluate(rs, { months: 6 }, { asOf: '2024-01-01' });
+    expect(d.status).toBe('undetermined');
+    expect(d.missing.map((m) => m.fact)).toEqual(['mode']);
+  });
   it('zero is a value', async () => {
     const d = await evaluate(SPLIT, { total: 1, count: 0 }, { asOf: '2024-01-01' });
     expect(rule(d, 'zero_count')).toBe('true');
