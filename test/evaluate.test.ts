@@ -124,6 +124,12 @@ describe('missing, zero and false are three different things', () => {
     expect(d.outputs.flags?.status).toBe('unknown');
     expect(d.missing.map((m) => m.fact)).toEqual(expect.arrayContaining(['count', 'has_contract', 'start', 'born', 'a', 'b']));
   });
+  it('a derived fact missing one input asks only for that input, not the one supplied', async () => {
+    const d = await evaluate(SPLIT, { total: 1, a: '0.1' }, { asOf: '2024-01-01' });
+    const asked = d.missing.map((m) => m.fact);
+    expect(asked).toContain('b');
+    expect(asked).not.toContain('a');
+  });
   it('zero is a value', async () => {
     const d = await evaluate(SPLIT, { total: 1, count: 0 }, { asOf: '2024-01-01' });
     expect(rule(d, 'zero_count')).toBe('true');

@@ -112,7 +112,7 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     rules: traces,
     reasons,
     failed,
-    missing: missingFacts(rs, traces, outputs, missingFromFormulas),
+    missing: missingFacts(rs, traces, outputs, missingFromFormulas, values),
     ambiguities: ambiguities(rs, traces, derived),
     facts: { inputs: structuredClone(inputs), derived },
   };
@@ -217,6 +217,7 @@ function missingFacts(
   traces: readonly RuleTrace[],
   outputs: Record<string, OutputValue>,
   fromFormulas: ReadonlyMap<string, ReadonlySet<string>>,
+  known: ReadonlyMap<string, unknown>,
 ): Decision['missing'] {
   const unknownOutputs = new Set(Object.values(outputs).filter((o) => o.status === 'unknown').map((o) => o.id));
   const headline = rs.definition.outcome;
@@ -227,6 +228,8 @@ function missingFacts(
   const note = (fact: string, rule: string, forHeadline: boolean) => {
     for (const input of toInputs(fact)) {
       if (rs.facts.get(input)?.origin !== 'input') continue;
+      // A derived fact is unknown when any one of its inputs is absent; ask only for those.
+      if (known.has(input)) continue;
       const set = rulesFor.get(input) ?? new Set<string>();
       set.add(rule);
       rulesFor.set(input, set);
