@@ -101,6 +101,8 @@ export function unknownFacts(node: ConditionTrace): string[] {
     if (node.expected_fact && node.expected === null) out.push(node.expected_fact);
     return out;
   }
+  // A decided branch (e.g. an all() with one false child) needs nothing more.
+  if (node.result !== 'unknown') return [];
   return node.children.flatMap(unknownFacts);
 }
 
