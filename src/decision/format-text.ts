@@ -7,7 +7,17 @@ import type { Decision, ConditionTrace, Truth } from '../generated/decision.js';
  */
 const MARK: Record<Truth, string> = { true: '✔', false: '✘', unknown: '?', not_evaluated: '·' };
 
-export function formatDecision(d: Decision, options: { trace?: boolean } = {}): string {
+export interface FormatOptions {
+  readonly trace?: boolean;
+  /**
+   * The rule set's required inputs: they frame the case (which question, which
+   * document). A pathway that failed only on them does not apply to this case,
+   * so it is counted in one line rather than listed as a failed pathway.
+   */
+  readonly framing?: readonly string[];
+}
+
+export function formatDecision(d: Decision, options: FormatOptions = {}): string {
   const lines: string[] = [];
   const cite = (c: { file: string; lines: number[]; clause: string }) => `〔${c.clause}，${c.file}:${c.lines[0]}-${c.lines[1]}〕`;
   lines.push(`规则集：${d.ruleset.title}（${d.ruleset.id} v${d.ruleset.version}）  决定日期：${d.as_of}`);
@@ -25,12 +35,19 @@ export function formatDecision(d: Decision, options: { trace?: boolean } = {}): 
     lines.push('', '理由：');
     for (const r of d.reasons) lines.push(`  ${r.holds ? '✔' : '✘'} ${r.text} ${cite(r.citation)}`);
   }
-  if (d.failed.length > 0) {
+  const framing = new Set(options.framing ?? []);
+  const notApplicable = d.failed.filter((f) => f.conditions.length > 0 && f.conditions.every((c) => framing.has(c.fact)));
+  const failed = d.failed.filter((f) => !notApplicable.includes(f));
+  if (failed.length > 0) {
     lines.push('', '未满足的途径：');
-    for (const f of d.failed) {
+    for (const f of failed) {
       lines.push(`  ✘ ${f.title} ${cite(f.citation)}`);
       for (const c of f.conditions) lines.push(`      ${c.text}；实际：${c.actual_display ?? show(c.actual)}`);
     }
+  }
+  if (notApplicable.length > 0) {
+    const titles = [...new Set(notApplicable.flatMap((f) => f.conditions.map((c) => c.title ?? c.fact)))];
+    lines.push('', `另有 ${notApplicable.length} 条规则因${titles.join('、')}不同而不适用（--trace 可逐条查看）。`);
   }
   if (d.missing.length > 0) {
     lines.push('', '还需询问：');
