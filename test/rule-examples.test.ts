@@ -13,9 +13,12 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 describe('example fact files', () => {
   for (const file of files) {
-    // <id>.json, or <id>-<variant>.json for several examples of one rule set.
+    // <id>.json, or <id>-<variant>.json for several examples of one rule set;
+    // or <first word of id>-<variant>.json when exactly one rule set has that first word (hukou-qualifies.json).
     const name = basename(file, '.json');
-    const id = loaded.registry.ids().filter((x) => name === x || name.startsWith(`${x}-`)).sort((a, b) => b.length - a.length)[0] ?? name;
+    const ids = loaded.registry.ids();
+    const byShortName = ids.filter((x) => name.startsWith(`${x.split('-')[0]}-`));
+    const id = ids.filter((x) => name === x || name.startsWith(`${x}-`)).sort((a, b) => b.length - a.length)[0] ?? (byShortName.length === 1 ? byShortName[0] : undefined) ?? name;
     it(`${file} evaluates to a decided decision against ${id}`, async () => {
       const rs = loaded.registry.latest(id);
       expect(rs, `no rule set with id ${id}`).toBeDefined();

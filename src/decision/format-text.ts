@@ -10,11 +10,12 @@ const MARK: Record<Truth, string> = { true: '✔', false: '✘', unknown: '?', n
 export interface FormatOptions {
   readonly trace?: boolean;
   /**
-   * The rule set's required inputs: they frame the case (which question, which
-   * document). A pathway that failed only on them does not apply to this case,
-   * so it is counted in one line rather than listed as a failed pathway.
+   * The rule set's required inputs (the case frame, e.g. the matter applied
+   * for). A rule that failed on one of them does not apply to this case: it is
+   * counted in one line instead of listed as an unmet pathway, so the
+   * caseworker sees the pathways that could still be met. --trace shows all.
    */
-  readonly framing?: readonly string[];
+  readonly frame?: readonly string[];
 }
 
 export function formatDecision(d: Decision, options: FormatOptions = {}): string {
@@ -35,19 +36,25 @@ export function formatDecision(d: Decision, options: FormatOptions = {}): string
     lines.push('', '理由：');
     for (const r of d.reasons) lines.push(`  ${r.holds ? '✔' : '✘'} ${r.text} ${cite(r.citation)}`);
   }
-  const framing = new Set(options.framing ?? []);
-  const notApplicable = d.failed.filter((f) => f.conditions.length > 0 && f.conditions.every((c) => framing.has(c.fact)));
-  const failed = d.failed.filter((f) => !notApplicable.includes(f));
-  if (failed.length > 0) {
-    lines.push('', '未满足的途径：');
-    for (const f of failed) {
+  const frame = new Set(options.frame ?? []);
+  const inapplicable = d.failed.filter((f) => f.conditions.some((c) => frame.has(c.fact)));
+  // Pathways are the rules that could decide the headline; the rest (authority, deadlines) follow.
+  const setsHeadline = new Set(d.rules.filter((r) => r.sets.includes(d.outcome.id)).map((r) => r.id));
+  const unmet = d.failed.filter((f) => !inapplicable.includes(f));
+  for (const [heading, list] of [
+    ['未满足的途径：', unmet.filter((f) => setsHeadline.has(f.rule))],
+    ['未成立的其他规则：', unmet.filter((f) => !setsHeadline.has(f.rule))],
+  ] as const) {
+    if (list.length === 0) continue;
+    lines.push('', heading);
+    for (const f of list) {
       lines.push(`  ✘ ${f.title} ${cite(f.citation)}`);
       for (const c of f.conditions) lines.push(`      ${c.text}；实际：${c.actual_display ?? show(c.actual)}`);
     }
   }
-  if (notApplicable.length > 0) {
-    const titles = [...new Set(notApplicable.flatMap((f) => f.conditions.map((c) => c.title ?? c.fact)))];
-    lines.push('', `另有 ${notApplicable.length} 条规则因${titles.join('、')}不同而不适用（--trace 可逐条查看）。`);
+  if (inapplicable.length > 0) {
+    const titles = [...new Set(inapplicable.flatMap((f) => f.conditions.filter((c) => frame.has(c.fact)).map((c) => c.title ?? c.fact)))];
+    lines.push('', `不适用的规则：另有 ${inapplicable.length} 条规则因${titles.join('、')}不同而不适用（--trace 可查看）。`);
   }
   if (d.missing.length > 0) {
     lines.push('', '还需询问：');
