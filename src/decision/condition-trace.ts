@@ -40,19 +40,21 @@ function leaf(node: EngineNode, facts: ReadonlyMap<string, FactInfo>): FactCheck
   else if (actual === undefined || actual === null || (ref !== undefined && (expected === undefined || expected === null))) result = 'unknown';
   else result = node.result ? 'true' : 'false';
   const info = facts.get(fact);
-  return {
+  // Built by assignment, not spreads: this runs for every condition of every decision.
+  const check: FactCheck = {
     kind: 'fact',
     fact,
-    ...(info ? { title: info.title } : {}),
-    ...(node.path ? { path: node.path } : {}),
     operator,
-    expected: toPlain(expected) ?? null,
-    ...(ref ? { expected_fact: ref } : {}),
-    actual: toPlain(actual) ?? null,
+    expected: expected === undefined ? null : toPlain(expected),
+    actual: actual === undefined ? null : toPlain(actual),
     actual_display: renderValue(actual, info),
     result,
     text: requirementText(info, fact, operator, expected, ref ? facts.get(ref) : undefined, false),
   };
+  if (info) check.title = info.title;
+  if (node.path) check.path = node.path;
+  if (ref) check.expected_fact = ref;
+  return check;
 }
 
 function isFactRef(v: unknown): v is { fact: string } {
