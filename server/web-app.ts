@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { ERRORS } from '../src/errors/catalogue.js';
+// Brings in the `hide` schema option that keeps these routes out of the OpenAPI document.
+import type {} from '@fastify/swagger';
 
 /** web/ beside server/: plain ES modules and CSS, served as they are (no build step). */
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
