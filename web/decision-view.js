@@ -54,12 +54,13 @@ export function renderDecision(decision, { id, ruleset, headingLevel = 2 } = {})
   );
 
   // Still to ask, in the order that settles the case fastest.
-  if (decision.status === 'undetermined' && decision.missing?.length) {
+  if (decision.missing?.length) {
     out.appendChild(
       h(
         'section',
         { class: 'missing', 'aria-labelledby': `ms-${n}` },
         h(H2, { id: `ms-${n}` }, '还需询问的事实'),
+        h('p', {}, decision.status === 'undetermined' ? '以下事实决定结论，按询问顺序排列：' : '以下事实影响其他结果（如金额），按询问顺序排列：'),
         h('ol', {}, decision.missing.map((m) => h('li', { dataset: { fact: m.fact } }, m.title || cat.get(m.fact)?.title || m.fact))),
       ),
     );
@@ -94,7 +95,7 @@ export function renderDecision(decision, { id, ruleset, headingLevel = 2 } = {})
           return h(
             'article',
             { class: 'failed', dataset: { rule: f.rule } },
-            h(`h${headingLevel + 2}`, {}, f.title, ' ', citationButton(f.citation)),
+            h(`h${headingLevel + 2}`, { class: 'failed-title' }, f.title, ' ', citationButton(f.citation)),
             r ? h('p', { class: 'reason-not' }, r.text) : null,
             shown.length
               ? h(

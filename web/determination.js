@@ -81,7 +81,7 @@ function determinationForm(rec, n, redraw, onSaved) {
       h('legend', {}, '您对本决定的意见'),
       h('div', { class: 'choices' }, h('span', { class: 'choice-item' }, agree, h('label', { for: agreeId }, '同意')), h('span', { class: 'choice-item' }, override, h('label', { for: overrideId }, '不同意，改判'))),
     ),
-    h('div', { class: 'field' }, h('label', { for: reasonId }, '理由'), reasonHelp, reason),
+    h('div', { class: 'field' }, h('label', { for: reasonId }, '复核理由'), reasonHelp, reason),
     err,
     h('div', { class: 'buttons' }, save),
   );

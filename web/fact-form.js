@@ -160,14 +160,25 @@ export function buildFactForm(ruleset, { onSubmit }) {
     f.focus();
   }
 
-  /** Show the facts the decision still needs, in its order, and reveal those questions. */
-  function setNeeded(missing) {
+  /**
+   * Show the facts the decision still needs, in its order, and reveal those questions.
+   * undetermined: they settle the headline outcome; decided: they settle other outputs (an amount).
+   */
+  function setNeeded(missing, status = 'undetermined') {
     evaluated = true;
     needed = Array.isArray(missing) ? missing : [];
     clear(neededPanel);
     if (needed.length > 0) {
       neededPanel.appendChild(h('h3', { id: `needed-h-${seq}` }, '还需询问'));
-      neededPanel.appendChild(h('p', {}, '结论尚待确定。请按以下顺序询问申请人（越靠前越能尽快作出决定）：'));
+      neededPanel.appendChild(
+        h(
+          'p',
+          {},
+          status === 'undetermined'
+            ? '结论尚待确定。请按以下顺序询问申请人（越靠前越能尽快作出决定）：'
+            : '结论已确定，但以下事实还会影响其他结果（如金额），请按顺序询问：',
+        ),
+      );
       neededPanel.appendChild(
         h(
           'ol',

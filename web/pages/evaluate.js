@@ -71,10 +71,12 @@ export async function evaluatePage(main, { params, isCurrent }) {
     try {
       const rec = decisionRecord(await api.evaluate(rs.id, facts, asOf));
       const d = rec.decision;
-      form.setNeeded(d.status === 'undetermined' ? d.missing : []);
+      form.setNeeded(d.missing, d.status);
       showResult(rec);
-      if (d.status === 'undetermined') {
-        announce(`结论待定，还需询问 ${d.missing.length} 项事实。`);
+      // The caseworker's next step decides where focus goes: asking what is still
+      // needed, or reading the decision.
+      if (d.missing?.length) {
+        announce(`${outcomeLine(d)}。还需询问 ${d.missing.length} 项事实。`);
         form.element.querySelector('.needed-panel')?.focus();
       } else {
         announce(outcomeLine(d));
