@@ -75,7 +75,13 @@ export function renderDecision(decision, { id, ruleset, headingLevel = 2 } = {})
       h(H2, { id: `why-${n}` }, '理由'),
       why.length
         ? h('ol', { class: 'reasons' }, why.map((r) => h('li', { dataset: { rule: r.rule } }, h('span', { class: 'reason-text' }, r.text), ' ', citationButton(r.citation))))
-        : h('p', { class: 'empty' }, decision.status === 'undetermined' ? '尚无成立的规则。' : '没有成立的规则；结论取默认值。'),
+        : h(
+            'p',
+            { class: 'empty' },
+            decision.status === 'undetermined'
+              ? '尚无成立的规则。'
+              : `没有一条途径的条件全部满足（见“未满足的条件”），故结论为：${displayOutput(decision.outcome)}。`,
+          ),
     ),
   );
 
