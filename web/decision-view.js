@@ -85,47 +85,61 @@ export function renderDecision(decision, { id, ruleset, headingLevel = 2 } = {})
     ),
   );
 
-  // Why not.
+  // Why not: the pathways that could have decided the headline, each failing condition
+  // with the applicant's value and what the rule requires; then the other rules that did
+  // not hold; rules that failed on the case frame (e.g. a different matter) are counted only.
+  const { pathways, others, inapplicable } = readFailed(decision, ruleset);
   const notReasons = new Map((decision.reasons || []).filter((r) => !r.holds).map((r) => [r.rule, r]));
-  const failed = decision.failed || [];
-  if (failed.length) {
+  const failedArticle = (f) => {
+    const r = notReasons.get(f.rule);
+    const failing = (f.conditions || []).filter((c) => c.result === 'false');
+    const shown = failing.length ? failing : f.conditions || [];
+    return h(
+      'article',
+      { class: 'failed', dataset: { rule: f.rule } },
+      h(`h${headingLevel + 2}`, { class: 'failed-title' }, f.title, ' ', citationButton(f.citation)),
+      r ? h('p', { class: 'reason-not' }, r.text) : null,
+      shown.length
+        ? h(
+            'table',
+            { class: 'conditions' },
+            h('caption', { class: 'visually-hidden' }, `${f.title}：未满足的条件`),
+            h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '条件'), h('th', { scope: 'col' }, '申请人情况'), h('th', { scope: 'col' }, '规则要求'))),
+            h(
+              'tbody',
+              {},
+              shown.map((c) =>
+                h(
+                  'tr',
+                  { dataset: { fact: c.fact } },
+                  h('th', { scope: 'row' }, c.title || cat.get(c.fact)?.title || c.fact),
+                  h('td', { class: 'actual' }, c.actual_display || displayFact(cat.get(c.fact), c.actual)),
+                  h('td', { class: 'requires' }, c.text),
+                ),
+              ),
+            ),
+          )
+        : null,
+    );
+  };
+  if (pathways.length || others.length || inapplicable.length) {
     out.appendChild(
       h(
         'section',
         { class: 'why-not', 'aria-labelledby': `wn-${n}` },
         h(H2, { id: `wn-${n}` }, '未满足的条件'),
-        failed.map((f) => {
-          const r = notReasons.get(f.rule);
-          const failing = (f.conditions || []).filter((c) => c.result === 'false');
-          const shown = failing.length ? failing : f.conditions || [];
-          return h(
-            'article',
-            { class: 'failed', dataset: { rule: f.rule } },
-            h(`h${headingLevel + 2}`, { class: 'failed-title' }, f.title, ' ', citationButton(f.citation)),
-            r ? h('p', { class: 'reason-not' }, r.text) : null,
-            shown.length
-              ? h(
-                  'table',
-                  { class: 'conditions' },
-                  h('caption', { class: 'visually-hidden' }, `${f.title}：未满足的条件`),
-                  h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '条件'), h('th', { scope: 'col' }, '申请人情况'), h('th', { scope: 'col' }, '规则要求'))),
-                  h(
-                    'tbody',
-                    {},
-                    shown.map((c) =>
-                      h(
-                        'tr',
-                        { dataset: { fact: c.fact } },
-                        h('th', { scope: 'row' }, c.title || cat.get(c.fact)?.title || c.fact),
-                        h('td', { class: 'actual' }, c.actual_display || displayFact(cat.get(c.fact), c.actual)),
-                        h('td', { class: 'requires' }, c.text),
-                      ),
-                    ),
-                  ),
-                )
-              : null,
-          );
-        }),
+        pathways.length ? pathways.map(failedArticle) : h('p', { class: 'empty' }, '没有未满足的途径。'),
+        others.length
+          ? h('details', { class: 'other-failed' }, h('summary', {}, `未成立的其他规则（${others.length}）`), others.map(failedArticle))
+          : null,
+        inapplicable.length
+          ? h(
+              'details',
+              { class: 'inapplicable' },
+              h('summary', {}, `另有 ${inapplicable.length} 条规则因${frameTitles(inapplicable, ruleset, cat)}不同而不适用`),
+              h('ul', {}, inapplicable.map((f) => h('li', {}, f.title, ' ', citationButton(f.citation)))),
+            )
+          : null,
       ),
     );
   }
@@ -173,4 +187,30 @@ function factsTable(decision, cat, H2, n) {
       h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.title, r.derived ? h('span', { class: 'derived' }, '（推算）') : null), h('td', {}, r.value)))),
     ),
   );
+}
+
+/**
+ * Sort the rules that did not hold the way the CLI reads them (src/decision/format-text.ts):
+ * failed on a required input (the case frame) = not applicable to this case; otherwise a
+ * pathway when it sets the headline output, else another rule (authority, deadlines).
+ */
+export function readFailed(decision, ruleset) {
+  const frame = new Set(ruleset?.inputs?.required || []);
+  const setsHeadline = new Set((decision.rules || []).filter((r) => (r.sets || []).includes(decision.outcome?.id)).map((r) => r.id));
+  const inapplicable = [];
+  const pathways = [];
+  const others = [];
+  for (const f of decision.failed || []) {
+    if ((f.conditions || []).some((c) => c.result === 'false' && frame.has(c.fact))) inapplicable.push(f);
+    else if (setsHeadline.has(f.rule)) pathways.push(f);
+    else others.push(f);
+  }
+  return { pathways, others, inapplicable };
+}
+
+function frameTitles(list, ruleset, cat) {
+  const frame = new Set(ruleset?.inputs?.required || []);
+  const titles = new Set();
+  for (const f of list) for (const c of f.conditions || []) if (frame.has(c.fact)) titles.add(c.title || cat.get(c.fact)?.title || c.fact);
+  return [...titles].join('、');
 }

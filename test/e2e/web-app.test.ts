@@ -170,9 +170,9 @@ describe('web app (committee subsidy example)', () => {
     expect(await row.locator('th').textContent()).toBe('年龄（周岁）');
     expect(await row.locator('td.actual').textContent()).toBe('75 岁');
     expect(await row.locator('td.requires').textContent()).toBe('年龄（周岁）应小于 70 岁');
-    const director = page.locator('.result .why-not .failed[data-rule="director_subsidy"] tr[data-fact="role"]');
-    expect(await director.locator('td.actual').textContent()).toBe('委员');
-    expect(await director.locator('td.requires').textContent()).toBe('职务应等于 书记/主任');
+    // The director's rule failed on the case frame (the required 职务): counted, not listed as unmet.
+    expect(await page.locator('.result .why-not .failed[data-rule="director_subsidy"]').count()).toBe(0);
+    expect(await page.locator('.result .why-not .inapplicable summary').textContent()).toBe('另有 1 条规则因职务不同而不适用');
     expect(await factField(page, 'birth_date').getAttribute('class')).not.toContain('needed');
     await page.screenshot({ path: screenshotPath('web-04-refused'), fullPage: true });
     expect(problems).toEqual([]);
@@ -226,7 +226,7 @@ describe('web app (committee subsidy example)', () => {
   });
 
   it('prints a one-page A4 decision notice with facts, outcome, reasons, citations, version, date and determination', async () => {
-    const rec = await api('POST', `/v1/rulesets/${RULESET}/evaluate`, { facts: { role: 'deputy_director', terms_reelected: 1 }, as_of: '2025-06-01' });
+    const rec = await api('POST', `/v1/rulesets/${RULESET}/evaluate`, { facts: { role: 'member', terms_reelected: 1, birth_date: '1950-03-01' }, as_of: '2025-06-01' });
     expect(rec.status).toBe(200);
     const id = rec.body.id as string;
     const { context, page, problems } = await openPage(browser, server.url);
@@ -253,7 +253,9 @@ describe('web app (committee subsidy example)', () => {
     expect(await notice.locator('[data-testid="notice-outcome"]').textContent()).toBe('是否享受补贴：不享受');
     expect(text).toContain('职务');
     expect(text).toContain('不同意，改判。理由：申请人已于五月离任，不再享受补贴。');
-    expect(text).toContain('第2篇 二(二)（004_44ebc9396ef4097f.txt 第 37–43 行）');
+    expect(text).toContain('委员补贴：年龄（周岁）应小于 70 岁，申请人为 75 岁（依据：第2篇 二(二)（004_44ebc9396ef4097f.txt 第 37–43 行））');
+    expect(text).toContain('另有 1 条规则因职务不同而不适用：书记、主任补贴。');
+    expect(text).toContain('没有一条途径的条件全部满足，故结论为：不享受。');
     await page.screenshot({ path: screenshotPath('web-07-notice-screen'), fullPage: true });
 
     await page.emulateMedia({ media: 'print' });

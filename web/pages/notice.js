@@ -6,7 +6,7 @@ import { h, clear, formatDateTime } from '../dom.js';
 import { loadRecordAndRuleset } from './decision.js';
 import { outcomeLine, otherOutputs } from '../decision-view.js';
 import { factCatalogue, displayOutput, displayFact } from '../facts-display.js';
-import { factsRows } from '../decision-view.js';
+import { factsRows, readFailed } from '../decision-view.js';
 import { latestDetermination } from '../records.js';
 import { citationLabel } from '../source-viewer.js';
 import { sourceText } from '../rulesets.js';
@@ -32,7 +32,10 @@ export async function noticePage(main, { params, isCurrent }) {
   );
 
   const reasons = (d.reasons || []).filter((r) => r.holds);
-  const failed = d.failed || [];
+  // Only the unmet pathways: the notice is one page, and rules for other matters do not concern this case.
+  const { pathways: failed, inapplicable } = readFailed(d, ruleset);
+  const frame = new Set(ruleset?.inputs?.required || []);
+  const frameTitles = [...new Set(inapplicable.flatMap((f) => (f.conditions || []).filter((c) => frame.has(c.fact)).map((c) => c.title || c.fact)))];
   const rows = factsRows(d, cat);
   const doc = h(
     'article',
@@ -80,10 +83,10 @@ export async function noticePage(main, { params, isCurrent }) {
       h('h2', {}, '三、理由及依据'),
       reasons.length
         ? h('ol', { class: 'notice-reasons' }, reasons.map((r) => h('li', {}, r.text, h('span', { class: 'cite' }, `（依据：${citationLabel(r.citation)}）`))))
-        : h('p', {}, '没有成立的规则。'),
+        : h('p', {}, d.status === 'undetermined' ? '尚无成立的规则。' : `没有一条途径的条件全部满足，故结论为：${displayOutput(d.outcome)}。`),
       failed.length
         ? [
-            h('p', { class: 'sub' }, '未满足的条件：'),
+            h('p', { class: 'sub' }, '未满足的途径及条件：'),
             h(
               'ol',
               { class: 'notice-failed' },
@@ -99,6 +102,9 @@ export async function noticePage(main, { params, isCurrent }) {
               }),
             ),
           ]
+        : null,
+      inapplicable.length
+        ? h('p', { class: 'sub' }, `另有 ${inapplicable.length} 条规则因${frameTitles.join('、')}不同而不适用：${inapplicable.map((f) => f.title).join('；')}。`)
         : null,
     ),
     h(
