@@ -27,11 +27,12 @@ export interface TestServer {
  * The real server (buildApp, embedded database in a temp data dir, pre-seeded keys),
  * serving only the given rule files, listening on a random port.
  */
-export async function startServer(ruleFiles: string[]): Promise<TestServer> {
+export async function startServer(ruleFiles: string[], extraRules: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'zhidu-e2e-'));
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
   for (const f of ruleFiles) copyFileSync(resolve(REPO, f), join(rulesDir, basename(f)));
+  for (const [name, text] of Object.entries(extraRules)) writeFileSync(join(rulesDir, name), text);
   const keysFile = join(dir, 'keys.json');
   writeFileSync(
     keysFile,

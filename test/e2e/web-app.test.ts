@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { KEYS, launchBrowser, openPage, screenshotPath, signIn, startServer, answer, evaluate, askedFacts, factField, type TestServer } from './harness.js';
+import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, answer, evaluate, askedFacts, factField, type TestServer } from './harness.js';
 
 // The caseworkers' web app in a real browser, on the example rule set of the core
 // (committee-subsidy.yaml): every page, the keyboard, narrow screens and print.
@@ -10,8 +12,25 @@ const TITLE = '居委会成员生活补贴（示例）';
 let server: TestServer;
 let browser: Browser;
 
+const isoDay = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Two versions of the example, so a replay has something to show: v1.0.0 until yesterday,
+ * v1.1.0 (the member's base raised from 600 to 650 元) from today.
+ */
+function twoVersions(): Record<string, string> {
+  const text = readFileSync(join(REPO, 'test/fixtures/good/committee-subsidy.yaml'), 'utf8');
+  const v1 = text.replace('effective_from: null', `effective_from: null\neffective_to: ${isoDay(-1)}`);
+  const v2 = text
+    .replace('version: 1.0.0', 'version: 1.1.0')
+    .replace('effective_from: null', `effective_from: ${isoDay(0)}`)
+    .replace('"600 + 50 * terms_reelected"', '"650 + 50 * terms_reelected"');
+  if (v1 === text || v2.includes('"600 + 50')) throw new Error('fixture changed: update twoVersions()');
+  return { 'committee-subsidy.yaml': v1, 'committee-subsidy-1.1.yaml': v2 };
+}
+
 beforeAll(async () => {
-  server = await startServer(['test/fixtures/good/committee-subsidy.yaml']);
+  server = await startServer([], twoVersions());
   browser = await launchBrowser();
 });
 
@@ -62,8 +81,8 @@ describe('web app (committee subsidy example)', () => {
     const text = await card.innerText();
     expect(text).toContain(TITLE);
     expect(text).toContain('《社区办公室日常工作计划九篇》 第2篇');
-    expect(text).toContain('v1.0.0');
-    expect(text).toContain('原文未载明施行日期（视为自始施行）');
+    expect(text).toContain('v1.1.0');
+    expect(text).toContain(`${isoDay(0)} 起施行`);
     expect(await page.locator('#who-text').textContent()).toBe('经办人：张经办');
     await page.screenshot({ path: screenshotPath('web-01-rulesets'), fullPage: true });
 
@@ -301,10 +320,28 @@ describe('web app (committee subsidy example)', () => {
     const same = page.locator('[data-testid="replay-same"]');
     await same.waitFor();
     expect(await same.textContent()).toBe('结果与记录完全一致。');
+    // Today v1.1.0 is in force: the same facts would now get 650 元 instead of 600 元.
     const today = await page.locator('[data-testid="replay-today"]').textContent();
-    expect(today).toContain('适用版本 v1.0.0');
+    expect(today).toContain('适用版本 v1.1.0');
     expect(today).toContain('是否享受补贴：享受');
+    const changes = await page.locator('table[data-testid="replay-changes"] tbody tr').evaluateAll((rows) =>
+      rows.map((r) => [...r.children].map((c) => c.textContent)),
+    );
+    expect(changes).toContainEqual(['规则集版本', 'v1.0.0', 'v1.1.0']);
+    expect(changes).toContainEqual(['月生活补贴', '600 元', '650 元']);
+    // The recorded decision is unchanged.
+    expect(await page.locator('.decision .outputs [data-output="monthly_subsidy"]').textContent()).toBe('600 元');
     await page.screenshot({ path: screenshotPath('web-10-replay'), fullPage: true });
+    // Changing the determination adds a new one that supersedes the last; the history shows both.
+    await page.getByRole('radio', { name: '不同意，改判' }).check();
+    await page.getByLabel('复核理由').fill('按今天的规则应为 650 元，报请复核。');
+    await page.getByRole('button', { name: '更新复核意见' }).click();
+    await expect.poll(() => page.locator('.determination-list li').count()).toBe(2);
+    expect(await page.locator('.determination-list li').first().innerText()).toContain('（已被后一条意见取代）');
+    const stored = await api('GET', `/v1/decisions/${id}`);
+    expect(stored.body.determinations.map((d: { agree: boolean }) => d.agree)).toEqual([true, false]);
+    expect(stored.body.determinations[1].supersedes).toBe(stored.body.determinations[0].id);
+    expect(stored.body.decision.outputs.monthly_subsidy.value).toBe('600');
     expect(problems).toEqual([]);
     await context.close();
   });
