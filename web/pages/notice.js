@@ -104,7 +104,13 @@ export async function noticePage(main, { params, isCurrent }) {
           ]
         : null,
       inapplicable.length
-        ? h('p', { class: 'sub' }, `另有 ${inapplicable.length} 条规则因${frameTitles.join('、')}不同而不适用：${inapplicable.map((f) => f.title).join('；')}。`)
+        ? h(
+            'p',
+            { class: 'sub' },
+            `另有 ${inapplicable.length} 条规则因${frameTitles.join('、')}不同而不适用`,
+            // A long list would push the notice onto a second page; a few are worth naming.
+            inapplicable.length <= 3 ? `：${inapplicable.map((f) => f.title).join('；')}。` : '。',
+          )
         : null,
     ),
     h(
