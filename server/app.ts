@@ -12,7 +12,7 @@ import { Metrics } from './metrics.js';
 import { PERMISSIONS, type ZhiduContext } from './context.js';
 import { problem, ProblemError, sendProblem, toProblem } from './problem.js';
 import { parseJsonBody } from './json-body.js';
-import { addSchemas } from './schemas.js';
+import { addSchemas, YAML_TYPES } from './schemas.js';
 import { rulesetRoutes } from './routes/rulesets.js';
 import { evaluateRoutes } from './routes/evaluate.js';
 import { batchRoutes } from './routes/evaluate-batch.js';
@@ -32,8 +32,6 @@ export interface BuildOptions {
   /** Fastify logger (pino) on or off. */
   readonly logger?: boolean;
 }
-
-export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'] as const;
 
 /**
  * The zhidu HTTP API. Everything it serves is decided here: rules are loaded
