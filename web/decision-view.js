@@ -194,8 +194,13 @@ function factsTable(decision, cat, H2, n) {
  * failed on a required input (the case frame) = not applicable to this case; otherwise a
  * pathway when it sets the headline output, else another rule (authority, deadlines).
  */
+export function caseFrame(ruleset) {
+  const props = ruleset?.inputs?.properties || {};
+  return new Set([...(ruleset?.inputs?.required || []), ...Object.keys(props).filter((k) => props[k]['x-selector'] === true)]);
+}
+
 export function readFailed(decision, ruleset) {
-  const frame = new Set(ruleset?.inputs?.required || []);
+  const frame = caseFrame(ruleset);
   const setsHeadline = new Set((decision.rules || []).filter((r) => (r.sets || []).includes(decision.outcome?.id)).map((r) => r.id));
   const inapplicable = [];
   const pathways = [];
@@ -209,7 +214,7 @@ export function readFailed(decision, ruleset) {
 }
 
 function frameTitles(list, ruleset, cat) {
-  const frame = new Set(ruleset?.inputs?.required || []);
+  const frame = caseFrame(ruleset);
   const titles = new Set();
   for (const f of list) for (const c of f.conditions || []) if (frame.has(c.fact)) titles.add(c.title || cat.get(c.fact)?.title || c.fact);
   return [...titles].join('、');

@@ -6,7 +6,7 @@ import { h, clear, formatDateTime } from '../dom.js';
 import { loadRecordAndRuleset } from './decision.js';
 import { outcomeLine, otherOutputs } from '../decision-view.js';
 import { factCatalogue, displayOutput, displayFact } from '../facts-display.js';
-import { factsRows, readFailed } from '../decision-view.js';
+import { factsRows, readFailed, caseFrame } from '../decision-view.js';
 import { latestDetermination } from '../records.js';
 import { citationLabel } from '../source-viewer.js';
 import { sourceText } from '../rulesets.js';
@@ -34,7 +34,7 @@ export async function noticePage(main, { params, isCurrent }) {
   const reasons = (d.reasons || []).filter((r) => r.holds);
   // Only the unmet pathways: the notice is one page, and rules for other matters do not concern this case.
   const { pathways: failed, inapplicable } = readFailed(d, ruleset);
-  const frame = new Set(ruleset?.inputs?.required || []);
+  const frame = caseFrame(ruleset);
   const frameTitles = [...new Set(inapplicable.flatMap((f) => (f.conditions || []).filter((c) => frame.has(c.fact)).map((c) => c.title || c.fact)))];
   const rows = factsRows(d, cat);
   const doc = h(
