@@ -111,7 +111,7 @@ describe('settlement form (hukou-settlement)', () => {
     expect(text).toContain('hukou-settlement v1.0.0');
     expect(text).toContain(`决定日期\t${AS_OF}`);
     expect(text).toContain('以贷款形式购买的住房'); // a fact relied on, in words
-    expect(text).toContain('篇3 二(二)1（000_ecdb51cb2c209adf.txt 第 161 行）');
+    expect(text).toContain('〔篇3 二(二)1，第 161 行〕');
     expect(await notice.locator('[data-testid="notice-determination"]').textContent()).toBe('同意本决定。');
     await page.emulateMedia({ media: 'print' });
     await page.screenshot({ path: screenshotPath('hukou-04-notice-print'), fullPage: true });

@@ -272,7 +272,7 @@ describe('web app (committee subsidy example)', () => {
     expect(await notice.locator('[data-testid="notice-outcome"]').textContent()).toBe('是否享受补贴：不享受');
     expect(text).toContain('职务');
     expect(text).toContain('不同意，改判。理由：申请人已于五月离任，不再享受补贴。');
-    expect(text).toContain('委员补贴：年龄（周岁）应小于 70 岁，申请人为 75 岁（依据：第2篇 二(二)（004_44ebc9396ef4097f.txt 第 37–43 行））');
+    expect(text).toContain('委员补贴：年龄（周岁）应小于 70 岁，申请人为 75 岁〔第2篇 二(二)，第 37–43 行〕');
     expect(text).toContain('另有 1 条规则因职务不同而不适用：书记、主任补贴。');
     expect(text).toContain('没有一条途径的条件全部满足，故结论为：不享受。');
     await page.screenshot({ path: screenshotPath('web-07-notice-screen'), fullPage: true });

@@ -8,7 +8,7 @@ import { outcomeLine, otherOutputs } from '../decision-view.js';
 import { factCatalogue, displayOutput, displayFact } from '../facts-display.js';
 import { factsRows, readFailed, caseFrame } from '../decision-view.js';
 import { latestDetermination } from '../records.js';
-import { citationLabel } from '../source-viewer.js';
+
 import { sourceText } from '../rulesets.js';
 
 export async function noticePage(main, { params, isCurrent }) {
@@ -32,6 +32,15 @@ export async function noticePage(main, { params, isCurrent }) {
   );
 
   const reasons = (d.reasons || []).filter((r) => r.holds);
+  // The header names the source document; a citation names its clause and lines (and its
+  // file only when it is another one).
+  const mainFile = ruleset?.source?.file;
+  const cite = (c) => {
+    if (!c) return '';
+    const [a, b] = c.lines || [];
+    const lines = a === undefined ? '' : a === b || b === undefined ? `第 ${a} 行` : `第 ${a}–${b} 行`;
+    return `〔${c.clause}，${c.file !== mainFile ? `${c.file} ` : ''}${lines}〕`;
+  };
   // Only the unmet pathways: the notice is one page, and rules for other matters do not concern this case.
   const { pathways: failed, inapplicable } = readFailed(d, ruleset);
   const frame = caseFrame(ruleset);
@@ -53,7 +62,7 @@ export async function noticePage(main, { params, isCurrent }) {
         'tbody',
         {},
         metaRow('事项', d.ruleset.title),
-        ruleset?.source ? metaRow('依据文件', sourceText(ruleset.source)) : null,
+        ruleset?.source ? metaRow('依据文件', `${sourceText(ruleset.source)}（${ruleset.source.file}）`) : null,
         metaRow('规则集版本', `${d.ruleset.id} v${d.ruleset.version}（内容指纹 ${String(d.ruleset.hash).slice(0, 12)}）`),
         metaRow('决定日期', d.as_of),
         rec.recorded_at ? metaRow('记录时间', formatDateTime(rec.recorded_at)) : null,
@@ -82,7 +91,7 @@ export async function noticePage(main, { params, isCurrent }) {
       {},
       h('h2', {}, '三、理由及依据'),
       reasons.length
-        ? h('ol', { class: 'notice-reasons' }, reasons.map((r) => h('li', {}, r.text, h('span', { class: 'cite' }, `（依据：${citationLabel(r.citation)}）`))))
+        ? h('ol', { class: 'notice-reasons' }, reasons.map((r) => h('li', {}, r.text, h('span', { class: 'cite' }, cite(r.citation)))))
         : h('p', {}, d.status === 'undetermined' ? '尚无成立的规则。' : `没有一条途径的条件全部满足，故结论为：${displayOutput(d.outcome)}。`),
       failed.length
         ? [
@@ -97,7 +106,7 @@ export async function noticePage(main, { params, isCurrent }) {
                   {},
                   `${f.title}：`,
                   conds.map((c) => `${c.text}，申请人为 ${c.actual_display || displayFact(cat.get(c.fact), c.actual)}`).join('；') || '条件未满足',
-                  h('span', { class: 'cite' }, `（依据：${citationLabel(f.citation)}）`),
+                  h('span', { class: 'cite' }, cite(f.citation)),
                 );
               }),
             ),
@@ -123,6 +132,29 @@ export async function noticePage(main, { params, isCurrent }) {
     h('footer', {}, `本决定由“制度”依据上述规则集版本作出并留存记录；可凭编号查询、核对或按现行规则重算。`),
   );
   main.appendChild(doc);
+  fitToPage(doc);
+}
+
+// A4 minus the 14 mm top and bottom margins of print.css, in CSS pixels (96 per inch).
+const PAGE_HEIGHT_PX = ((297 - 2 * 14) * 96) / 25.4;
+const PAGE_WIDTH = '180mm';
+
+/**
+ * Measure the notice as it will print (180 mm wide, no padding) and, if it would run
+ * onto a second page, scale it down just enough (print.css applies --fit).
+ */
+export function fitToPage(doc) {
+  const probe = doc.cloneNode(true);
+  probe.removeAttribute('id');
+  probe.setAttribute('aria-hidden', 'true');
+  probe.style.cssText = `position:absolute;left:-10000px;top:0;visibility:hidden;width:${PAGE_WIDTH};max-width:none;padding:0;border:0;box-shadow:none;`;
+  document.body.appendChild(probe);
+  const height = probe.getBoundingClientRect().height;
+  probe.remove();
+  // A little slack: rounding in the print engine must not push the last line over.
+  const fit = Math.min(1, (PAGE_HEIGHT_PX - 8) / height);
+  doc.style.setProperty('--fit', String(fit));
+  doc.dataset.fit = fit.toFixed(2);
 }
 
 function metaRow(k, v) {
