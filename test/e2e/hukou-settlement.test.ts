@@ -92,6 +92,7 @@ describe('settlement form (hukou-settlement)', () => {
     await first.getByRole('button', { name: /篇3 二\(二\)1/ }).click();
     const dialog = page.locator('#source-dialog');
     await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.locator('li.cited mark').first().waitFor();
     const marked = (await dialog.locator('li.cited mark').allInnerTexts()).join('\n');
     expect(marked).toContain('对具有合法固定住所、稳定的职业或生活来源的,可在当地申请办理本人及共同居住直系亲属的常住户口');
     expect(await dialog.locator('li.cited').first().getAttribute('data-line')).toBe('161');

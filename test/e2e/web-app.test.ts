@@ -16,16 +16,17 @@ const isoDay = (offset: number) => new Date(Date.now() + offset * 86_400_000).to
 
 /**
  * Two versions of the example, so a replay has something to show: v1.0.0 until yesterday,
- * v1.1.0 (the member's base raised from 600 to 650 元) from today.
+ * v1.1.0 (the member's base raised from 600 to 650 元, up to 20 terms instead of 10) from today.
  */
 function twoVersions(): Record<string, string> {
   const text = readFileSync(join(REPO, 'test/fixtures/good/committee-subsidy.yaml'), 'utf8');
-  const v1 = text.replace('effective_from: null', `effective_from: null\neffective_to: ${isoDay(-1)}`);
+  // v1.0.0 also allowed at most 10 terms (the form, built from today's version, allows 20).
+  const v1 = text.replace('effective_from: null', `effective_from: null\neffective_to: ${isoDay(-1)}`).replace('maximum: 20', 'maximum: 10');
   const v2 = text
     .replace('version: 1.0.0', 'version: 1.1.0')
     .replace('effective_from: null', `effective_from: ${isoDay(0)}`)
     .replace('"600 + 50 * terms_reelected"', '"650 + 50 * terms_reelected"');
-  if (v1 === text || v2.includes('"600 + 50')) throw new Error('fixture changed: update twoVersions()');
+  if (!v1.includes('maximum: 10') || !v1.includes('effective_to') || v2.includes('"600 + 50')) throw new Error('fixture changed: update twoVersions()');
   return { 'committee-subsidy.yaml': v1, 'committee-subsidy-1.1.yaml': v2 };
 }
 
@@ -99,6 +100,9 @@ describe('web app (committee subsidy example)', () => {
   it('generates the form from the input schema: labels tied to inputs, choices from x-enum-titles, units and ranges', async () => {
     const { context, page, problems } = await openPage(browser, server.url);
     await openRuleset(page);
+    const meta = await page.locator('.ruleset-meta').innerText();
+    expect(meta).toContain('v1.0.0：原文未载明施行日期（视为自始施行），至 ' + isoDay(-1) + ' 止');
+    expect(meta).toContain(`v1.1.0：${isoDay(0)} 起施行（现行）`);
     // Only the required question is asked before anything is known.
     await expect.poll(() => factField(page, 'role').isVisible()).toBe(true);
     expect(await factField(page, 'terms_reelected').isVisible()).toBe(false);
@@ -158,6 +162,21 @@ describe('web app (committee subsidy example)', () => {
       '事实 “birth_date（出生日期）” 应为 日期 YYYY-MM-DD，实际为 "1950-02-30"',
     );
     expect(posted).toBe(0);
+    expect(await decisionCount()).toBe(before);
+
+    // What only the server can know: a backdated decision falls under v1.0.0, which allowed
+    // at most 10 terms. Its problem+json violation is shown at the field it points to.
+    await page.getByLabel('出生日期').evaluate((el) => {
+      (el as HTMLInputElement).value = '';
+    });
+    await page.getByLabel('连任届数（单位：届）').fill('15');
+    await page.getByLabel('决定日期').fill('2025-06-01');
+    await page.getByRole('button', { name: '评估', exact: true }).click();
+    const fromServer = await api('POST', `/v1/rulesets/${RULESET}/evaluate`, { facts: { role: 'member', terms_reelected: 15 }, as_of: '2025-06-01' });
+    expect(fromServer.status).toBe(400);
+    expect(fromServer.body.violations[0].pointer).toBe('/facts/terms_reelected');
+    await expect.poll(() => termsError.textContent()).toBe(fromServer.body.violations[0].message);
+    expect(await page.locator('.error-summary h3').textContent()).toBe('服务器拒绝了以下内容，请更正后再评估');
     expect(await decisionCount()).toBe(before);
     expect(problems).toEqual([]);
     await context.close();
@@ -220,6 +239,7 @@ describe('web app (committee subsidy example)', () => {
     await cite.click();
     const dialog = page.locator('#source-dialog');
     await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.locator('li.cited mark').first().waitFor();
     expect(await page.locator('#source-title').textContent()).toBe('条文原文：第2篇 二(二)');
     const marked = await dialog.locator('li.cited mark').allInnerTexts();
     expect(marked.join('\n')).toContain('(二)成员的补贴标准。社区居委会书记、主任每人每月800元');

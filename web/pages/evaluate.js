@@ -37,8 +37,23 @@ export async function evaluatePage(main, { params, isCurrent }) {
       h('dd', {}, rs.inForce ? `v${rs.version}` : `今天没有施行中的版本（最新为 v${rs.version}）`),
       h('dt', {}, '施行日期'),
       h('dd', {}, effectiveText(rs)),
+      rs.versions.length > 1 ? h('dt', {}, '全部版本') : null,
+      rs.versions.length > 1
+        ? h(
+            'dd',
+            {},
+            h(
+              'ul',
+              { class: 'versions' },
+              rs.versions.map((v) => h('li', {}, `v${v.version}：${effectiveText(v)}`, v.in_force ? '（现行）' : '')),
+            ),
+          )
+        : null,
     ),
   );
+  if (rs.versions.length > 1) {
+    main.appendChild(h('p', { class: 'help' }, '决定日期决定适用哪个版本；问题按现行版本提出，按其他版本作决定时，服务器会指出不符合该版本的回答。'));
+  }
   if (rs.description) main.appendChild(h('p', { class: 'description' }, rs.description));
   if (!can('evaluate')) {
     main.appendChild(h('p', { class: 'notice' }, '您的角色不能作出决定。'));
