@@ -150,4 +150,22 @@ describe('settlement form (hukou-settlement)', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('filters the records by the outcome in words', async () => {
+    const settled = await apiEvaluate(example('hukou-qualifies.json'));
+    const refused = await apiEvaluate(example('hukou-refused.json'));
+    const { context, page, problems } = await openPage(browser, server.url);
+    await signIn(page, server.url, KEYS.caseworker);
+    await page.goto(`${server.url}/#/history`);
+    await page.getByLabel('规则集').selectOption(RULESET);
+    await expect.poll(() => page.getByLabel('结论').locator('option').allTextContents()).toContain('准予落户（迁入）');
+    await page.getByLabel('结论').selectOption({ label: '准予落户（迁入）' });
+    await page.getByRole('button', { name: '筛选' }).click();
+    await page.locator(`table.history tr[data-id="${settled.id}"]`).waitFor();
+    expect(await page.locator(`table.history tr[data-id="${refused.id}"]`).count()).toBe(0);
+    await expect.poll(() => page.locator(`table.history tr[data-id="${settled.id}"] td.outcome`).textContent()).toBe('办理结论：准予落户（迁入）');
+    expect(page.url()).toContain('outcome=settle');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

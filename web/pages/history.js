@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { h, clear, formatDateTime } from '../dom.js';
 import { go } from '../navigate.js';
-import { rulesetList } from '../rulesets.js';
+import { rulesetList, currentVersion } from '../rulesets.js';
 import { decisionList, decisionRecord, latestDetermination } from '../records.js';
 import { outcomeLine } from '../decision-view.js';
 import { determinationText } from '../determination.js';
@@ -65,11 +65,32 @@ export async function historyPage(main, { query, isCurrent }) {
   const rsSelect = h('select', { id: 'flt-ruleset', name: 'ruleset' }, h('option', { value: '' }, '全部规则集'), rulesets.map((r) => h('option', { value: r.id }, r.title)));
   const from = h('input', { id: 'flt-from', name: 'from', type: 'date' });
   const to = h('input', { id: 'flt-to', name: 'to', type: 'date' });
-  const outcome = h('select', { id: 'flt-outcome', name: 'outcome' }, OUTCOME_FILTERS.map((o) => h('option', { value: o.value }, o.label)));
+  const outcome = h('select', { id: 'flt-outcome', name: 'outcome' });
+  // The outcome's values in words come from the chosen rule set (x-value-titles of its headline output).
+  const fillOutcomes = async (id, selected) => {
+    let options = OUTCOME_FILTERS;
+    if (id) {
+      try {
+        const v = currentVersion(await api.ruleset(id));
+        const out = v?.outputs?.[v.outcome];
+        const titles = out?.['x-value-titles'];
+        if (titles && Object.keys(titles).length) {
+          options = [{ value: '', label: '全部' }, ...Object.entries(titles).map(([value, label]) => ({ value, label })), { value: 'undetermined', label: '待定' }];
+        }
+      } catch {
+        // Keep the generic choices.
+      }
+    }
+    clear(outcome);
+    for (const o of options) outcome.appendChild(h('option', { value: o.value }, o.label));
+    outcome.value = options.some((o) => o.value === selected) ? selected : '';
+  };
   rsSelect.value = query.get('ruleset') ?? '';
   from.value = query.get('from') ?? '';
   to.value = query.get('to') ?? '';
-  outcome.value = query.get('outcome') ?? '';
+  await fillOutcomes(rsSelect.value, query.get('outcome') ?? '');
+  if (!isCurrent()) return;
+  rsSelect.addEventListener('change', () => fillOutcomes(rsSelect.value, outcome.value));
   const filterForm = h(
     'form',
     { class: 'filter-form', novalidate: true, 'aria-labelledby': 'flt-h' },
