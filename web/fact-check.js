@@ -4,7 +4,8 @@
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER = /^-?\d+$/;
-const DECIMAL = /^-?\d+(\.\d+)?$/;
+// As the server's `decimal` format (src/schema/ajv.ts): no leading zeros, no exponent.
+const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
 let templates = {
   FACT_REQUIRED: { zh: '缺少必填事实 “{key}”' },

@@ -240,12 +240,12 @@ function makeField(seq, name, prop, required) {
     const groupName = `${base}-r`;
     const choices = required ? options : [...options, { value: '', label: '暂不回答' }];
     const radios = choices.map((o, i) =>
-      h('input', { type: 'radio', name: groupName, id: `${base}-${i}`, value: o.value, checked: o.value === '' ? true : undefined }),
+      h('input', { type: 'radio', name: groupName, id: `${base}-${i}`, value: o.value, checked: o.value === '' ? true : undefined, required: required || undefined }),
     );
     const legend = h('legend', {}, prop.title || name, reqMark, badge);
     const wrapper = h(
       'fieldset',
-      { class: 'field choice', dataset: { fact: name }, 'aria-describedby': describedBy, ...(required ? { 'aria-required': 'true' } : {}) },
+      { class: 'field choice', dataset: { fact: name }, 'aria-describedby': describedBy },
       legend,
       help,
       h('div', { class: 'choices' }, radios.map((r, i) => h('span', { class: 'choice-item' }, r, h('label', { for: r.id }, choices[i].label)))),
@@ -272,7 +272,7 @@ function makeField(seq, name, prop, required) {
   if (options.length > 0) {
     control = h(
       'select',
-      { id: base, name, 'aria-describedby': describedBy, ...(required ? { 'aria-required': 'true' } : {}) },
+      { id: base, name, 'aria-describedby': describedBy, required: required || undefined },
       h('option', { value: '' }, required ? '请选择' : '暂不回答'),
       options.map((o) => h('option', { value: o.value }, o.label)),
     );
@@ -285,7 +285,7 @@ function makeField(seq, name, prop, required) {
       inputmode: numeric ? (prop.type === 'integer' ? 'numeric' : 'decimal') : undefined,
       autocomplete: 'off',
       'aria-describedby': describedBy,
-      ...(required ? { 'aria-required': 'true' } : {}),
+      required: required || undefined,
       maxlength: prop.maxLength,
       class: numeric ? 'num' : undefined,
     });
