@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Locator } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { hashKey } from '../../server/api-keys.js';
@@ -156,4 +157,9 @@ export async function decide(page: Page, required: string[], facts: Record<strin
     outcome = await evaluate(page);
   }
   return { outcome, asked };
+}
+
+/** expect.poll with room for a loaded machine (its default gives up after one second). */
+export function poll<T>(fn: () => Promise<T> | T) {
+  return expect.poll(fn, { timeout: 15_000, interval: 100 });
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, answer, askedFacts, decide, factField, evaluate, type TestServer } from './harness.js';
+import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, answer, askedFacts, decide, factField, evaluate, poll, type TestServer } from './harness.js';
 
 // The settlement form (rules/hukou-settlement.yaml) in a real browser, for the example
 // applicants of docs/examples: one who qualifies, one who does not.
@@ -47,7 +47,7 @@ describe('settlement form (hukou-settlement)', () => {
     await openForm(page);
     // Left empty, the required fact is asked for at the field.
     await page.getByRole('button', { name: '评估', exact: true }).click();
-    await expect.poll(() => factField(page, 'matter').locator('.field-error').textContent()).toBe('缺少必填事实 “matter（办理事项）”');
+    await poll(() => factField(page, 'matter').locator('.field-error').textContent()).toBe('缺少必填事实 “matter（办理事项）”');
     expect(await page.getByLabel('办理事项').getAttribute('aria-invalid')).toBe('true');
     // Enum labels come from x-enum-titles.
     const options = await page.getByLabel('办理事项').locator('option').allTextContents();
@@ -91,7 +91,7 @@ describe('settlement form (hukou-settlement)', () => {
     const first = page.locator('.result .why li').first();
     await first.getByRole('button', { name: /篇3 二\(二\)1/ }).click();
     const dialog = page.locator('#source-dialog');
-    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await poll(() => dialog.isVisible()).toBe(true);
     await dialog.locator('li.cited mark').first().waitFor();
     const marked = (await dialog.locator('li.cited mark').allInnerTexts()).join('\n');
     expect(marked).toContain('对具有合法固定住所、稳定的职业或生活来源的,可在当地申请办理本人及共同居住直系亲属的常住户口');
@@ -158,12 +158,12 @@ describe('settlement form (hukou-settlement)', () => {
     await signIn(page, server.url, KEYS.caseworker);
     await page.goto(`${server.url}/#/history`);
     await page.getByLabel('规则集').selectOption(RULESET);
-    await expect.poll(() => page.getByLabel('结论').locator('option').allTextContents()).toContain('准予落户（迁入）');
+    await poll(() => page.getByLabel('结论').locator('option').allTextContents()).toContain('准予落户（迁入）');
     await page.getByLabel('结论').selectOption({ label: '准予落户（迁入）' });
     await page.getByRole('button', { name: '筛选' }).click();
     await page.locator(`table.history tr[data-id="${settled.id}"]`).waitFor();
     expect(await page.locator(`table.history tr[data-id="${refused.id}"]`).count()).toBe(0);
-    await expect.poll(() => page.locator(`table.history tr[data-id="${settled.id}"] td.outcome`).textContent()).toBe('办理结论：准予落户（迁入）');
+    await poll(() => page.locator(`table.history tr[data-id="${settled.id}"] td.outcome`).textContent()).toBe('办理结论：准予落户（迁入）');
     expect(page.url()).toContain('outcome=settle');
     expect(problems).toEqual([]);
     await context.close();

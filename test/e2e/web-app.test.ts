@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, answer, evaluate, askedFacts, factField, type TestServer } from './harness.js';
+import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, answer, evaluate, askedFacts, factField, poll, type TestServer } from './harness.js';
 
 // The caseworkers' web app in a real browser, on the example rule set of the core
 // (committee-subsidy.yaml): every page, the keyboard, narrow screens and print.
@@ -72,8 +72,8 @@ describe('web app (committee subsidy example)', () => {
     expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
     await page.getByLabel('API 密钥').fill('not-a-key');
     await page.getByRole('button', { name: '登录' }).click();
-    await expect.poll(() => page.locator('#api-key-err').textContent()).toBe('密钥无效或已停用，请核对后重试。');
-    await expect.poll(() => page.getByLabel('API 密钥').getAttribute('aria-invalid')).toBe('true');
+    await poll(() => page.locator('#api-key-err').textContent()).toBe('密钥无效或已停用，请核对后重试。');
+    await poll(() => page.getByLabel('API 密钥').getAttribute('aria-invalid')).toBe('true');
 
     await page.getByLabel('API 密钥').fill(KEYS.caseworker);
     await page.getByRole('button', { name: '登录' }).click();
@@ -104,7 +104,7 @@ describe('web app (committee subsidy example)', () => {
     expect(meta).toContain('v1.0.0：原文未载明施行日期（视为自始施行），至 ' + isoDay(-1) + ' 止');
     expect(meta).toContain(`v1.1.0：${isoDay(0)} 起施行（现行）`);
     // Only the required question is asked before anything is known.
-    await expect.poll(() => factField(page, 'role').isVisible()).toBe(true);
+    await poll(() => factField(page, 'role').isVisible()).toBe(true);
     expect(await factField(page, 'terms_reelected').isVisible()).toBe(false);
     expect(await factField(page, 'birth_date').isVisible()).toBe(false);
     expect(await page.getByRole('radio', { name: '书记/主任' }).count()).toBe(1);
@@ -134,7 +134,7 @@ describe('web app (committee subsidy example)', () => {
     // The required fact left empty: the app asks for it.
     await page.getByRole('button', { name: '评估', exact: true }).click();
     const roleError = factField(page, 'role').locator('.field-error');
-    await expect.poll(() => roleError.textContent()).toBe('缺少必填事实 “role（职务）”');
+    await poll(() => roleError.textContent()).toBe('缺少必填事实 “role（职务）”');
     expect(await page.locator('.error-summary').innerText()).toContain('缺少必填事实 “role（职务）”');
 
     // An answer out of range, worded exactly as the API words it.
@@ -143,7 +143,7 @@ describe('web app (committee subsidy example)', () => {
     await answer(page, 'role', 'member');
     await page.getByRole('button', { name: '评估', exact: true }).click();
     const termsError = factField(page, 'terms_reelected').locator('.field-error');
-    await expect.poll(() => termsError.isVisible()).toBe(true);
+    await poll(() => termsError.isVisible()).toBe(true);
     const fromApi = await api('POST', `/v1/rulesets/${RULESET}/evaluate`, { facts: { role: 'member', terms_reelected: 25 } });
     expect(fromApi.status).toBe(400);
     expect(await termsError.textContent()).toBe(fromApi.body.violations[0].message);
@@ -158,7 +158,7 @@ describe('web app (committee subsidy example)', () => {
       (el as HTMLInputElement).value = '1950-02-30';
     });
     await page.getByRole('button', { name: '评估', exact: true }).click();
-    await expect.poll(() => factField(page, 'birth_date').locator('.field-error').textContent()).toBe(
+    await poll(() => factField(page, 'birth_date').locator('.field-error').textContent()).toBe(
       '事实 “birth_date（出生日期）” 应为 日期 YYYY-MM-DD，实际为 "1950-02-30"',
     );
     expect(posted).toBe(0);
@@ -175,7 +175,7 @@ describe('web app (committee subsidy example)', () => {
     const fromServer = await api('POST', `/v1/rulesets/${RULESET}/evaluate`, { facts: { role: 'member', terms_reelected: 15 }, as_of: '2025-06-01' });
     expect(fromServer.status).toBe(400);
     expect(fromServer.body.violations[0].pointer).toBe('/facts/terms_reelected');
-    await expect.poll(() => termsError.textContent()).toBe(fromServer.body.violations[0].message);
+    await poll(() => termsError.textContent()).toBe(fromServer.body.violations[0].message);
     expect(await page.locator('.error-summary h3').textContent()).toBe('服务器拒绝了以下内容，请更正后再评估');
     expect(await decisionCount()).toBe(before);
     expect(problems).toEqual([]);
@@ -238,7 +238,7 @@ describe('web app (committee subsidy example)', () => {
     const cite = reason.getByRole('button', { name: /第2篇 二\(二\)/ });
     await cite.click();
     const dialog = page.locator('#source-dialog');
-    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await poll(() => dialog.isVisible()).toBe(true);
     await dialog.locator('li.cited mark').first().waitFor();
     expect(await page.locator('#source-title').textContent()).toBe('条文原文：第2篇 二(二)');
     const marked = await dialog.locator('li.cited mark').allInnerTexts();
@@ -250,13 +250,13 @@ describe('web app (committee subsidy example)', () => {
     expect(await dialog.locator('li.context').count()).toBeGreaterThan(0);
     await page.screenshot({ path: screenshotPath('web-06-citation') });
     await page.keyboard.press('Escape');
-    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await poll(() => dialog.isVisible()).toBe(false);
     expect(await cite.evaluate((el) => el === document.activeElement)).toBe(true);
 
     // The caseworker agrees; it is stored through the API and shown on the record.
     await page.getByRole('radio', { name: '同意', exact: true }).check();
     await page.getByRole('button', { name: '保存复核意见' }).click();
-    await expect.poll(() => page.locator('.result .determination-list li').count()).toBe(1);
+    await poll(() => page.locator('.result .determination-list li').count()).toBe(1);
     const stored = await api('GET', `/v1/decisions/${id}`);
     expect(stored.body.determinations).toHaveLength(1);
     expect(stored.body.determinations[0].agree).toBe(true);
@@ -275,10 +275,10 @@ describe('web app (committee subsidy example)', () => {
     // Override without a reason is refused at the field; with one it is stored.
     await page.getByRole('radio', { name: '不同意，改判' }).check();
     await page.getByRole('button', { name: '保存复核意见' }).click();
-    await expect.poll(() => page.locator('.determination-form .field-error').textContent()).toBe('改判时必须填写理由。');
+    await poll(() => page.locator('.determination-form .field-error').textContent()).toBe('改判时必须填写理由。');
     await page.getByLabel('复核理由').fill('申请人已于五月离任，不再享受补贴。');
     await page.getByRole('button', { name: '保存复核意见' }).click();
-    await expect.poll(() => page.locator('.determination-list li').first().innerText()).toContain('改判：申请人已于五月离任，不再享受补贴。');
+    await poll(() => page.locator('.determination-list li').first().innerText()).toContain('改判：申请人已于五月离任，不再享受补贴。');
 
     await page.getByRole('link', { name: '打印决定书' }).click();
     const notice = page.locator('.notice-doc');
@@ -317,12 +317,13 @@ describe('web app (committee subsidy example)', () => {
     await page.getByRole('link', { name: '决定记录', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: '决定记录' }).waitFor();
     await page.getByLabel('规则集').selectOption(RULESET);
-    await page.getByLabel('结论').selectOption('true');
+    await poll(() => page.getByLabel('结论').locator('option').allTextContents()).toContain('享受');
+    await page.getByLabel('结论').selectOption({ label: '享受' });
     await page.getByRole('button', { name: '筛选' }).click();
     const row = page.locator(`table.history tr[data-id="${id}"]`);
     await row.waitFor();
-    await expect.poll(() => row.locator('td.outcome').textContent()).toBe('是否享受补贴：享受');
-    await expect.poll(() => row.locator('td.determination').textContent()).toBe('同意本决定');
+    await poll(() => row.locator('td.outcome').textContent()).toBe('是否享受补贴：享受');
+    await poll(() => row.locator('td.determination').textContent()).toBe('同意本决定');
     // Every row listed has the filtered outcome.
     const outcomes = await page.locator('table.history td.outcome').allTextContents();
     expect(outcomes.every((o) => o === '是否享受补贴：享受' || o === 'true')).toBe(true);
@@ -330,7 +331,7 @@ describe('web app (committee subsidy example)', () => {
 
     await page.getByLabel('决定编号', { exact: true }).fill('no-such-decision');
     await page.getByRole('button', { name: '查找' }).click();
-    await expect.poll(() => page.locator('#find-id-err').textContent()).toBe('找不到编号为 no-such-decision 的决定。');
+    await poll(() => page.locator('#find-id-err').textContent()).toBe('找不到编号为 no-such-decision 的决定。');
     await page.getByLabel('决定编号', { exact: true }).fill(id);
     await page.getByRole('button', { name: '查找' }).click();
     await page.getByRole('heading', { level: 1, name: `决定 ${id}` }).waitFor();
@@ -356,7 +357,7 @@ describe('web app (committee subsidy example)', () => {
     await page.getByRole('radio', { name: '不同意，改判' }).check();
     await page.getByLabel('复核理由').fill('按今天的规则应为 650 元，报请复核。');
     await page.getByRole('button', { name: '更新复核意见' }).click();
-    await expect.poll(() => page.locator('.determination-list li').count()).toBe(2);
+    await poll(() => page.locator('.determination-list li').count()).toBe(2);
     expect(await page.locator('.determination-list li').first().innerText()).toContain('（已被后一条意见取代）');
     const stored = await api('GET', `/v1/decisions/${id}`);
     expect(stored.body.determinations.map((d: { agree: boolean }) => d.agree)).toEqual([true, false]);
@@ -415,7 +416,7 @@ describe('web app (committee subsidy example)', () => {
     await page.keyboard.type('3');
     await tabTo(async () => (await focusedText()) === '评估', 'the evaluate button');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.classList.contains('outcome-line'))).toBe(true);
+    await poll(() => page.evaluate(() => document.activeElement?.classList.contains('outcome-line'))).toBe(true);
     expect(await page.locator('.result .outcome-line').textContent()).toBe('是否享受补贴：享受');
     expect(await page.locator('.result [data-output="monthly_subsidy"]').textContent()).toBe('950 元');
     // Focus is visible where it lands.
@@ -425,7 +426,7 @@ describe('web app (committee subsidy example)', () => {
     await page.keyboard.press('Enter');
     await page.locator('#source-dialog li.cited').first().waitFor();
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.locator('#source-dialog').isVisible()).toBe(false);
+    await poll(() => page.locator('#source-dialog').isVisible()).toBe(false);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -81,16 +81,18 @@ export async function historyPage(main, { query, isCurrent }) {
         // Keep the generic choices.
       }
     }
+    // Keep what the caseworker chose meanwhile (the list is rebuilt after a fetch).
+    const keep = selected ?? outcome.value;
     clear(outcome);
     for (const o of options) outcome.appendChild(h('option', { value: o.value }, o.label));
-    outcome.value = options.some((o) => o.value === selected) ? selected : '';
+    outcome.value = options.some((o) => o.value === keep) ? keep : '';
   };
   rsSelect.value = query.get('ruleset') ?? '';
   from.value = query.get('from') ?? '';
   to.value = query.get('to') ?? '';
   await fillOutcomes(rsSelect.value, query.get('outcome') ?? '');
   if (!isCurrent()) return;
-  rsSelect.addEventListener('change', () => fillOutcomes(rsSelect.value, outcome.value));
+  rsSelect.addEventListener('change', () => fillOutcomes(rsSelect.value));
   const filterForm = h(
     'form',
     { class: 'filter-form', novalidate: true, 'aria-labelledby': 'flt-h' },
