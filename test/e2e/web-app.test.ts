@@ -328,6 +328,14 @@ describe('web app (committee subsidy example)', () => {
     const outcomes = await page.locator('table.history td.outcome').allTextContents();
     expect(outcomes.every((o) => o === '是否享受补贴：享受' || o === 'true')).toBe(true);
     await page.screenshot({ path: screenshotPath('web-09-history'), fullPage: true });
+    // By date recorded: nothing was recorded from tomorrow on; today's records are there.
+    await page.getByLabel('记录日期自').fill(isoDay(1));
+    await page.getByRole('button', { name: '筛选' }).click();
+    await page.getByText('没有符合条件的决定。').waitFor();
+    await page.getByLabel('记录日期自').fill(isoDay(-1));
+    await page.getByLabel('记录日期至').fill(isoDay(1));
+    await page.getByRole('button', { name: '筛选' }).click();
+    await page.locator(`table.history tr[data-id="${id}"]`).waitFor();
 
     await page.getByLabel('决定编号', { exact: true }).fill('no-such-decision');
     await page.getByRole('button', { name: '查找' }).click();
