@@ -27,6 +27,13 @@ const factsFile = process.env.BENCH_FACTS ?? (ruleset === 'hukou-settlement' ? '
 const facts = factsFile ? JSON.parse(readFileSync(factsFile, 'utf8')) : { role: 'member', terms_reelected: 1, birth_date: '1960-01-01' };
 const body = JSON.stringify({ facts, as_of: '2025-06-01' });
 
+/** CPU time (user + system, all threads) a process has used, from /proc: independent of what else runs on the machine. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat; after the command name they are at 11 and 12 (0-based).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const key = `bench_${randomBytes(12).toString('hex')}`;
 
 async function bench(label: string, env: Record<string, string>): Promise<void> {
@@ -39,9 +46,11 @@ async function bench(label: string, env: Record<string, string>): Promise<void> 
     // Warm-up (JIT, connection pools), not counted.
     await autocannon({ url, method: 'POST', connections, duration: 3, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
     const load = loadavg()[0]?.toFixed(1);
+    const cpuBefore = cpuSeconds(server.child.pid as number);
     const r = await autocannon({ url, method: 'POST', connections, duration: seconds, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
     const ok = r['2xx'];
-    const line = `${label}: ${(ok / r.duration).toFixed(0)} decisions/s (req/s mean ${r.requests.average.toFixed(0)}), latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${ok} × 2xx, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts in ${r.duration} s; load average before ${load} (${cpus().length} CPUs); outcome ${outcome}`;
+    const cpu = cpuSeconds(server.child.pid as number) - cpuBefore;
+    const line = `${label}: ${(ok / r.duration).toFixed(0)} decisions/s, server CPU ${((cpu * 1000) / ok).toFixed(2)} ms per decision (all its threads; the PostgreSQL server's own CPU not included) (req/s mean ${r.requests.average.toFixed(0)}), latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${ok} × 2xx, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts in ${r.duration} s; load average before ${load} (${cpus().length} CPUs); outcome ${outcome}`;
     process.stdout.write(line + '\n');
     server.child.kill('SIGTERM');
     await server.exited;
