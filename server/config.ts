@@ -39,6 +39,8 @@ export interface Config {
   readonly limits: Limits;
   /** Fastify request logging (pino); off by default to keep the hot path lean. */
   readonly logLevel: string;
+  /** Server processes sharing the port (node cluster); more than 1 needs DATABASE_URL. */
+  readonly workers: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir,
     keysFile: resolve(env.ZHIDU_KEYS_FILE ?? join(dataDir, 'keys.json')),
     logLevel: env.ZHIDU_LOG_LEVEL ?? 'warn',
+    workers: Math.max(1, int(env, 'ZHIDU_WORKERS', 1)),
     limits: {
       bodyBytes: int(env, 'ZHIDU_BODY_LIMIT', DEFAULT_LIMITS.bodyBytes),
       batchBodyBytes: int(env, 'ZHIDU_BATCH_BODY_LIMIT', DEFAULT_LIMITS.batchBodyBytes),
