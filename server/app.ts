@@ -20,6 +20,7 @@ import { decisionRoutes } from './routes/decisions.js';
 import { validateRoutes } from './routes/validate.js';
 import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
+import { webApp } from './web-app.js';
 
 export interface BuildOptions {
   /** An open database to use instead of connecting from the config (tests). */
@@ -149,6 +150,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(batchRoutes);
   await app.register(validateRoutes);
   await app.register(decisionRoutes);
+  await app.register(webApp);
 
   app.addHook('onClose', async () => {
     await log.close();
