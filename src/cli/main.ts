@@ -4,6 +4,7 @@ import { resolve, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadRulePaths, testFileFor, evaluate, runSuite, formatFinding, ZhiduError, today, type SuiteResult } from '../index.js';
 import { formatDecision } from '../decision/format-text.js';
+import { lintPaths, countSeverities } from '../lint/lint-rule-set.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -94,6 +95,39 @@ program
       process.stdout.write(`${passed} passed, ${failed} failed\n`);
     }
     process.exitCode = failed > 0 || errors.length > 0 ? 1 : 0;
+  });
+
+const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
+
+program
+  .command('lint')
+  .description('检查规则集：区间重叠/空档、永不成立或总是成立的规则、矛盾条件、无从产生的输出、未用或未测的事实、引用与歧义、测试覆盖')
+  .argument('[paths...]', 'rule files or directories', ['rules'])
+  .option('--json', 'machine-readable report')
+  .option('--max-warnings <n>', 'fail (exit 1) when there are more warnings than this', (v) => Number.parseInt(v, 10))
+  .option('--severity <level>', 'lowest severity to print: error | warning | info', 'info')
+  .action(async (paths: string[], opts: { json?: boolean; maxWarnings?: number; severity: string }) => {
+    if (!(opts.severity in SEVERITY_RANK) || (opts.maxWarnings !== undefined && !(opts.maxWarnings >= 0))) {
+      process.stderr.write('用法错误：--severity 应为 error、warning 或 info；--max-warnings 应为非负整数\n');
+      process.exitCode = 2;
+      return;
+    }
+    const reports = await lintPaths(paths, sourcesDir());
+    const all = reports.flatMap((r) => r.findings);
+    const counts = countSeverities(all);
+    const tooManyWarnings = opts.maxWarnings !== undefined && counts.warning > opts.maxWarnings;
+    if (opts.json) {
+      const body = reports.map(({ prepared: _prepared, ...r }) => r);
+      process.stdout.write(JSON.stringify({ counts, reports: body }, null, 2) + '\n');
+    } else {
+      const floor = SEVERITY_RANK[opts.severity as keyof typeof SEVERITY_RANK];
+      for (const f of all) {
+        if (SEVERITY_RANK[f.severity] < floor) continue;
+        process.stdout.write(formatFinding(f) + (f.rules?.length ? `  〔${f.rules.join(', ')}〕` : '') + '\n');
+      }
+      process.stdout.write(`${reports.length} 个规则文件：${counts.error} 个错误，${counts.warning} 个警告，${counts.info} 个提示。${tooManyWarnings ? `警告超过上限 ${opts.maxWarnings}。` : ''}\n`);
+    }
+    process.exitCode = counts.error > 0 || tooManyWarnings ? 1 : 0;
   });
 
 program
