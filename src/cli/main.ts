@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { loadRulePaths, testFileFor, evaluate, runSuite, formatFinding, ZhiduError, today, type SuiteResult } from '../index.js';
 import { formatDecision } from '../decision/format-text.js';
 import { lintPaths, countSeverities } from '../lint/lint-rule-set.js';
+import { diffRuleSets, formatDiff } from '../versions/rule-set-diff.js';
+import { resolveVersion } from '../versions/version-spec.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -128,6 +130,31 @@ program
       process.stdout.write(`${reports.length} 个规则文件：${counts.error} 个错误，${counts.warning} 个警告，${counts.info} 个提示。${tooManyWarnings ? `警告超过上限 ${opts.maxWarnings}。` : ''}\n`);
     }
     process.exitCode = counts.error > 0 || tooManyWarnings ? 1 : 0;
+  });
+
+program
+  .command('diff')
+  .description('比较同一规则集的两个版本：新增/删除的规则，门槛、金额、取值与引用的改变（旧 → 新）')
+  .argument('<from>', 'rule file, or id@version')
+  .argument('<to>', 'rule file, or id@version')
+  .option('--rules <dir>', 'rules directory (for id@version)', 'rules')
+  .option('--json', 'machine-readable diff')
+  .action((from: string, to: string, opts: { rules: string; json?: boolean }) => {
+    const { registry } = loadRulePaths(existsSync(opts.rules) ? [opts.rules] : [], sourcesDir());
+    const a = resolveVersion(from, registry, registry.sources);
+    const b = resolveVersion(to, registry, registry.sources, a.ok ? a.ruleSet.id : undefined);
+    for (const r of [a, b]) {
+      if (r.ok) continue;
+      process.stderr.write(`错误：${r.message}\n`);
+      for (const f of r.findings) process.stderr.write(formatFinding(f) + '\n');
+      process.exitCode = 2;
+      return;
+    }
+    if (!a.ok || !b.ok) return;
+    if (a.ruleSet.id !== b.ruleSet.id) process.stderr.write(`注意：比较的是两个不同的规则集（${a.ruleSet.id} 与 ${b.ruleSet.id}）\n`);
+    const diff = diffRuleSets(a.ruleSet.definition, b.ruleSet.definition);
+    process.stdout.write(opts.json ? JSON.stringify(diff, null, 2) + '\n' : formatDiff(diff) + '\n');
+    process.exitCode = 0;
   });
 
 program
