@@ -7,6 +7,12 @@ import { formatDecision } from '../decision/format-text.js';
 import { lintPaths, countSeverities } from '../lint/lint-rule-set.js';
 import { diffRuleSets, formatDiff } from '../versions/rule-set-diff.js';
 import { resolveVersion } from '../versions/version-spec.js';
+import { readPopulation, fileSize } from '../impact/population-reader.js';
+import { runImpact } from '../impact/run-impact.js';
+import { formatImpact } from '../impact/format-impact.js';
+import { writePopulation } from '../impact/write-population.js';
+import cliProgress from 'cli-progress';
+import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -155,6 +161,119 @@ program
     const diff = diffRuleSets(a.ruleSet.definition, b.ruleSet.definition);
     process.stdout.write(opts.json ? JSON.stringify(diff, null, 2) + '\n' : formatDiff(diff) + '\n');
     process.exitCode = 0;
+  });
+
+/** A rule set named on the command line: a file, or an id (the version in force on `asOf`, or the latest). */
+function ruleSetArg(spec: string, rulesDir: string, asOf?: string): PreparedRuleSet | undefined {
+  const { registry } = loadRulePaths(existsSync(rulesDir) ? [rulesDir] : [], sourcesDir());
+  if (existsSync(spec)) {
+    const r = resolveVersion(spec, registry, registry.sources);
+    if (r.ok) return r.ruleSet;
+    process.stderr.write(`错误：${r.message}\n`);
+    for (const f of r.findings) process.stderr.write(formatFinding(f) + '\n');
+    return undefined;
+  }
+  try {
+    if (asOf) return registry.inForce(spec, asOf);
+    const latest = registry.latest(spec);
+    if (latest) return latest;
+    throw new ZhiduError('RULESET_NOT_FOUND', { key: spec });
+  } catch (err) {
+    if (!(err instanceof ZhiduError)) throw err;
+    process.stderr.write(`错误 [${err.code}]：${err.messageZh}\n`);
+    return undefined;
+  }
+}
+
+program
+  .command('gen-population')
+  .description('按规则集的输入定义生成合成人群（NDJSON，或 .csv），同一种子结果相同')
+  .argument('<ruleset>', 'rule-set id, or path to a rule file')
+  .requiredOption('--count <n>', 'number of records', (v) => Number.parseInt(v, 10))
+  .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 1)
+  .option('--out <file>', 'output file (.ndjson or .csv); default stdout')
+  .option('--rules <dir>', 'rules directory', 'rules')
+  .action(async (ruleset: string, opts: { count: number; seed: number; out?: string; rules: string }) => {
+    if (!(opts.count >= 0) || !Number.isFinite(opts.seed)) {
+      process.stderr.write('用法错误：--count 与 --seed 应为整数\n');
+      process.exitCode = 2;
+      return;
+    }
+    const rs = ruleSetArg(ruleset, opts.rules);
+    if (!rs) {
+      process.exitCode = 2;
+      return;
+    }
+    await writePopulation(rs.definition, opts.count, opts.seed, opts.out);
+  });
+
+program
+  .command('impact')
+  .description('影响分析：在人群上比较两个版本的决定（新增/不再符合、金额升降及合计、按规则分组、示例案例）')
+  .argument('<ruleset>', 'rule-set id (versions from --rules), or a rule file')
+  .requiredOption('--to <version|file>', 'the new version: a version of the rule set, or a draft file')
+  .option('--from <version|file>', 'the old version (default: the version in force on --as-of)')
+  .option('--population <file>', 'population: .ndjson (one JSON object of facts a line) or .csv with a header')
+  .option('--as-of <date>', 'decision date for both versions (default: the new version\'s effective date, or today)')
+  .option('--rules <dir>', 'rules directory', 'rules')
+  .option('--concurrency <n>', 'cases evaluated at once', (v) => Number.parseInt(v, 10), 64)
+  .option('--sample <n>', 'changed cases to show', (v) => Number.parseInt(v, 10), 3)
+  .option('--json', 'machine-readable report')
+  .option('--no-progress', 'no progress bar')
+  .action(async (ruleset: string, opts: { to: string; from?: string; population?: string; asOf?: string; rules: string; concurrency: number; sample: number; json?: boolean; progress: boolean }) => {
+    const { registry } = loadRulePaths(existsSync(opts.rules) ? [opts.rules] : [], sourcesDir());
+    const base = existsSync(ruleset) ? ruleSetArg(ruleset, opts.rules) : undefined;
+    const id = base?.id ?? ruleset;
+    const to = resolveVersion(opts.to, registry, registry.sources, id);
+    if (!to.ok) {
+      process.stderr.write(`错误：${to.message}\n`);
+      for (const f of to.findings) process.stderr.write(formatFinding(f) + '\n');
+      process.exitCode = 2;
+      return;
+    }
+    const asOf = opts.asOf ?? to.ruleSet.effectiveFrom ?? today();
+    let from: PreparedRuleSet | undefined;
+    if (opts.from) {
+      const r = resolveVersion(opts.from, registry, registry.sources, id);
+      if (!r.ok) {
+        process.stderr.write(`错误：${r.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      from = r.ruleSet;
+    } else {
+      // The version that would otherwise be in force on that date (not the draft itself).
+      const previous = registry.versions(id).filter((v) => v.hash !== to.ruleSet.hash && (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));
+      from = previous[previous.length - 1] ?? base;
+    }
+    if (!from) {
+      process.stderr.write(`错误：规则集 ${id} 在 ${asOf} 没有可比较的旧版本，请用 --from 指定\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (!opts.population) {
+      process.stderr.write('用法错误：需要 --population <file>（或 --decisions，见 docs/editing.md）\n');
+      process.exitCode = 2;
+      return;
+    }
+    const total = fileSize(opts.population);
+    const bar = opts.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: '影响分析 |{bar}| {percentage}% | {records} 条 | {speed} 条/秒', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+    let bytes = 0;
+    const started = performance.now();
+    bar?.start(total, 0, { records: 0, speed: 0 });
+    const report = await runImpact(readPopulation(opts.population, from, (n) => (bytes += n)), {
+      from,
+      to: to.ruleSet,
+      asOf,
+      concurrency: opts.concurrency,
+      sampleSize: Math.max(opts.sample, 10),
+      onProgress: (records) => {
+        if (records % 1024 < opts.concurrency) bar?.update(bytes, { records, speed: Math.round(records / ((performance.now() - started) / 1000)) });
+      },
+    });
+    bar?.update(total, { records: report.records, speed: report.records_per_second });
+    bar?.stop();
+    process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatImpact(report, { sample: opts.sample }) + '\n');
   });
 
 program
