@@ -320,6 +320,41 @@ program
     }
   });
 
+const log = program.command('log').description('决定记录库（决定日志）');
+log
+  .command('verify')
+  .description('校验决定日志的哈希链：报告第一处断链（退出码 1）')
+  .option('--database-url <url>', 'PostgreSQL connection string (default: $DATABASE_URL; without it the embedded database)')
+  .option('--data-dir <dir>', 'data directory of the embedded database (default: $ZHIDU_DATA_DIR or ./data)')
+  .option('--schema <name>', 'schema holding the log (default: $ZHIDU_DB_SCHEMA or zhidu)')
+  .option('--json', 'machine-readable result')
+  .action(async (opts: { databaseUrl?: string; dataDir?: string; schema?: string; json?: boolean }) => {
+    const { connect, DecisionLog } = await import('../store/index.js');
+    const databaseUrl = opts.databaseUrl ?? (process.env.DATABASE_URL || undefined);
+    const dataDir = resolve(opts.dataDir ?? process.env.ZHIDU_DATA_DIR ?? 'data');
+    const schema = opts.schema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu';
+    if (!databaseUrl && !existsSync(join(dataDir, 'pglite'))) {
+      process.stderr.write(`没有找到决定日志：${join(dataDir, 'pglite')} 不存在 (no decision log in ${dataDir})\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const db = await connect({ databaseUrl, dataDir, poolSize: 1 });
+    try {
+      const result = await (await DecisionLog.open(db, schema)).verify();
+      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      else if (result.ok) process.stdout.write(`决定日志完整：${result.records} 条记录，链尾哈希 ${result.head.hash}\nlog verified: ${result.records} records\n`);
+      else {
+        process.stdout.write(
+          `决定日志断链：第 ${result.broken.seq} 条记录${result.broken.id ? `（${result.broken.id}）` : ''}：${result.broken.reason}\n` +
+            `log broken at record ${result.broken.seq}${result.broken.id ? ` (${result.broken.id})` : ''}: ${result.broken.reason}; ${result.records} records before it verified\n`,
+        );
+      }
+      process.exitCode = result.ok ? 0 : 1;
+    } finally {
+      await db.close();
+    }
+  });
+
 export { program };
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]).replace(/\.ts$/, '') === resolve(join(import.meta.dirname ?? '', 'main'));

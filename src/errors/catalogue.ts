@@ -76,6 +76,28 @@ export const ERRORS = {
   RULESET_NOT_FOUND: { status: 404, zh: '规则集 “{key}” 不存在', en: 'Rule set "{key}" not found' },
   NO_VERSION_IN_FORCE: { status: 404, zh: '规则集 “{key}” 在 {found} 没有生效的版本', en: 'Rule set "{key}" has no version in force on {found}' },
   AS_OF_INVALID: { status: 400, zh: '决定日期 “{found}” 无效，应为 YYYY-MM-DD', en: 'Decision date "{found}" is invalid; expected YYYY-MM-DD' },
+  // ---- HTTP API ----
+  REQUEST_INVALID: { status: 400, zh: '请求不符合接口定义：{detail}', en: 'Request does not match the API schema: {detail}' },
+  JSON_SYNTAX: { status: 400, zh: '请求体不是有效的 JSON：{detail}', en: 'Request body is not valid JSON: {detail}' },
+  JSON_FORBIDDEN_KEY: { status: 400, zh: '请求中禁止使用的键 “{key}”（可能造成原型污染）', en: 'Forbidden key "{key}" in the request (prototype pollution)' },
+  JSON_TOO_DEEP: { status: 400, zh: '请求嵌套过深：上限 {expected} 层', en: 'Request nested too deeply: limit {expected} levels' },
+  STRING_TOO_LONG: { status: 400, zh: '字符串过长：{found} 个字符，上限 {expected}', en: 'String too long: {found} characters, limit {expected}' },
+  UNAUTHORIZED: { status: 401, zh: '缺少或无效的 API 密钥', en: 'Missing or invalid API key' },
+  FORBIDDEN: { status: 403, zh: '角色 “{found}” 无权执行此操作；需要：{expected}', en: 'Role "{found}" may not do this; requires {expected}' },
+  ROUTE_NOT_FOUND: { status: 404, zh: '接口 {found} 不存在', en: 'No endpoint {found}' },
+  DECISION_NOT_FOUND: { status: 404, zh: '决定 “{key}” 不存在', en: 'Decision "{key}" not found' },
+  SOURCE_NOT_FOUND: { status: 404, zh: '原文 “{key}” 不存在或行号 {found} 超出范围', en: 'Source text "{key}" not found or lines {found} out of range' },
+  METHOD_NOT_ALLOWED: { status: 405, zh: '接口不支持 {found} 方法', en: 'Method {found} not allowed here' },
+  DETERMINATION_CONFLICT: { status: 409, zh: '该决定已有经办人意见 “{found}”；如需更改，请以 supersedes 指明最新一条（{expected}）', en: 'The decision already has determination "{found}"; to change it, send supersedes with the latest one ({expected})' },
+  VERSION_UNAVAILABLE: { status: 409, zh: '记录所用的规则集 {key} 版本 {found} 未加载，无法重放', en: 'Rule set {key} version {found}, used by the record, is not loaded; cannot replay' },
+  BODY_TOO_LARGE: { status: 413, zh: '请求体过大：上限 {expected} 字节', en: 'Request body too large: limit {expected} bytes' },
+  BATCH_TOO_LARGE: { status: 413, zh: '批量请求条目过多：{found} 条，上限 {expected} 条', en: 'Too many batch items: {found}, limit {expected}' },
+  MEDIA_TYPE: { status: 415, zh: '不支持的内容类型 “{found}”；应为 {expected}', en: 'Unsupported media type "{found}"; expected {expected}' },
+  OVERRIDE_REASON_REQUIRED: { status: 400, zh: '不同意决定时必须填写理由', en: 'An override (agree: false) needs a reason' },
+  RATE_LIMITED: { status: 429, zh: '请求过于频繁：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Rate limited: at most {found} requests per {expected} ms; retry later' },
+  STORE_UNAVAILABLE: { status: 503, zh: '决定记录库不可用，决定未作出（未记录的决定不会返回）', en: 'The decision log is unavailable; no decision was made (an unrecorded decision is never returned)' },
+  NOT_READY: { status: 503, zh: '服务尚未就绪：{detail}', en: 'Not ready: {detail}' },
+  INTERNAL: { status: 500, zh: '服务器内部错误（已记录，编号 {key}）', en: 'Internal server error (logged as {key})' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

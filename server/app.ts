@@ -1,0 +1,168 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from './config.js';
+import { loadRulePaths } from '../src/load/registry.js';
+import { ANNOTATIONS } from '../src/schema/ajv.js';
+import { connect, type SqlClient } from '../src/store/sql-client.js';
+import { DecisionLog } from '../src/store/decision-log.js';
+import { ApiKeys, loadOrCreateKeys } from './api-keys.js';
+import { Metrics } from './metrics.js';
+import { PERMISSIONS, type ZhiduContext } from './context.js';
+import { problem, ProblemError, sendProblem, toProblem } from './problem.js';
+import { parseJsonBody } from './json-body.js';
+import { addSchemas, YAML_TYPES } from './schemas.js';
+import { rulesetRoutes } from './routes/rulesets.js';
+import { evaluateRoutes } from './routes/evaluate.js';
+import { batchRoutes } from './routes/evaluate-batch.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { validateRoutes } from './routes/validate.js';
+import { sourceRoutes } from './routes/sources.js';
+import { opsRoutes } from './routes/ops.js';
+
+export interface BuildOptions {
+  /** An open database to use instead of connecting from the config (tests). */
+  readonly db?: SqlClient;
+  /** Keys to use instead of the keys file (tests). */
+  readonly keys?: ApiKeys;
+  /** Called once with a freshly created admin key (first start). */
+  readonly onAdminKeyCreated?: (key: string, file: string) => void;
+  /** Fastify logger (pino) on or off. */
+  readonly logger?: boolean;
+}
+
+/**
+ * The zhidu HTTP API. Everything it serves is decided here: rules are loaded
+ * once, the decision log is opened (and migrated), keys are read. Tests drive
+ * it through app.inject(); server/main.ts listens.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { registry, findings } = loadRulePaths([config.rulesDir], config.sourcesDir);
+  let keys = options.keys;
+  if (!keys) {
+    const loaded = loadOrCreateKeys(config.keysFile);
+    keys = loaded.keys;
+    if (loaded.createdAdminKey) options.onAdminKeyCreated?.(loaded.createdAdminKey, config.keysFile);
+  }
+  const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const log = await DecisionLog.open(db, config.dbSchema);
+  const metrics = new Metrics();
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, metrics };
+
+  const app = Fastify({
+    logger: options.logger ? { level: config.logLevel } : false,
+    bodyLimit: config.limits.bodyBytes,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    ajv: {
+      // Requests are refused, never repaired: no stripping, no coercion.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, keywords: [...ANNOTATIONS] },
+    },
+  });
+  app.decorate('zhidu', ctx);
+  app.decorateRequest('caller', null);
+  addSchemas(app);
+  // Responses are documented by their schemas and checked by the tests against them, but
+  // serialised as plain JSON: fast-json-stringify would silently drop what a schema omits.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string, config.limits));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser([...YAML_TYPES], { parseAs: 'string', bodyLimit: config.limits.yamlBytes }, (_req, body, done) => done(null, body));
+  // NDJSON is read as a stream by its route, line by line, with its own limits.
+  app.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
+
+  app.setErrorHandler((err, request, reply) => {
+    const p = toProblem(err, request);
+    if (err instanceof ProblemError) for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+    return sendProblem(reply, p);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem('ROUTE_NOT_FOUND', { found: `${request.method} ${request.url.split('?')[0]}` })));
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && String(reply.getHeader('content-type') ?? '').startsWith('application/problem+json')) {
+      const code = typeof payload === 'string' ? /"code":"([A-Z_]+)"/.exec(payload)?.[1] : undefined;
+      metrics.errors.inc({ code: code ?? 'UNKNOWN', status: String(reply.statusCode) });
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.observe({ route, method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
+  });
+
+  // Authentication and media type are settled before the body is read.
+  app.addHook('onRequest', async (request) => {
+    const cfg = request.routeOptions.config;
+    if (cfg?.permission) {
+      const key = apiKeyOf(request);
+      const caller = key ? ctx.keys.lookup(key) : undefined;
+      if (!caller) throw new ProblemError(problem('UNAUTHORIZED'), { 'www-authenticate': 'Bearer realm="zhidu"' });
+      request.caller = caller;
+      const allowed: readonly string[] = PERMISSIONS[cfg.permission];
+      if (!allowed.includes(caller.role)) throw new ProblemError(problem('FORBIDDEN', { found: caller.role, expected: allowed.join(', ') }));
+    }
+    if (cfg?.accepts && request.headers['content-length'] !== '0' && (request.headers['content-type'] !== undefined || request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0)) {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (!cfg.accepts.includes(type)) throw new ProblemError(problem('MEDIA_TYPE', { found: type, expected: cfg.accepts.join(', ') }));
+    }
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    timeWindow: config.limits.rateWindowMs,
+    max: (request: FastifyRequest) => request.caller?.rateLimit ?? config.limits.rateMax,
+    keyGenerator: (request: FastifyRequest) => (request.caller ? `key:${request.caller.name}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) =>
+      new ProblemError(problem('RATE_LIMITED', { found: context.max, expected: config.limits.rateWindowMs }), { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'zhidu 制度 API',
+        version: '1.0.0',
+        description: 'Rules-as-code policy evaluation: explained decisions, recorded in a tamper-evident log. Errors are application/problem+json (docs/errors.md).',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer <key> (or X-API-Key: <key>)' } } },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.title === 'string' ? json.title : `def-${i}`),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(opsRoutes);
+  await app.register(rulesetRoutes);
+  await app.register(sourceRoutes);
+  await app.register(evaluateRoutes);
+  await app.register(batchRoutes);
+  await app.register(validateRoutes);
+  await app.register(decisionRoutes);
+
+  app.addHook('onClose', async () => {
+    await log.close();
+  });
+  return app;
+}
+
+function apiKeyOf(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    if (m) return m[1];
+  }
+  const header = request.headers['x-api-key'];
+  return typeof header === 'string' && header ? header : undefined;
+}

@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * Everything the server reads from the environment, in one place, with the
+ * defaults that let `npm start` work on a fresh clone with no setup.
+ */
+export interface Limits {
+  /** Largest JSON request body, bytes. */
+  readonly bodyBytes: number;
+  /** Largest batch request body (JSON array), bytes. */
+  readonly batchBodyBytes: number;
+  /** Most items in one JSON batch. */
+  readonly batchItems: number;
+  /** Most items in one NDJSON stream. */
+  readonly streamItems: number;
+  /** Deepest nesting of a JSON body. */
+  readonly depth: number;
+  /** Longest string (and object key) in a JSON body, characters. */
+  readonly stringLength: number;
+  /** Largest YAML text sent to /v1/validate, bytes. */
+  readonly yamlBytes: number;
+  /** Requests per key (or per address without a key) in each window. */
+  readonly rateMax: number;
+  readonly rateWindowMs: number;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly rulesDir: string;
+  readonly sourcesDir: string;
+  /** PostgreSQL connection string; undefined means embedded PGlite in dataDir. */
+  readonly databaseUrl: string | undefined;
+  /** Schema holding zhidu's tables (one per deployment; tests use their own). */
+  readonly dbSchema: string;
+  readonly dataDir: string;
+  readonly keysFile: string;
+  readonly limits: Limits;
+  /** Fastify request logging (pino); off by default to keep the hot path lean. */
+  readonly logLevel: string;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  bodyBytes: 1_048_576,
+  batchBodyBytes: 16_777_216,
+  batchItems: 1_000,
+  streamItems: 1_000_000,
+  depth: 32,
+  stringLength: 10_000,
+  yamlBytes: 1_048_576,
+  rateMax: 100_000,
+  rateWindowMs: 60_000,
+};
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, found ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const rulesDir = resolve(env.ZHIDU_RULES_DIR ?? 'rules');
+  const ownSources = join(rulesDir, 'sources');
+  const dataDir = resolve(env.ZHIDU_DATA_DIR ?? 'data');
+  const dbSchema = env.ZHIDU_DB_SCHEMA ?? 'zhidu';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) throw new Error(`ZHIDU_DB_SCHEMA must be a lower-case SQL identifier, found ${JSON.stringify(dbSchema)}`);
+  const config: Config = {
+    port: int(env, 'PORT', 3000),
+    host: env.HOST ?? '0.0.0.0',
+    rulesDir,
+    sourcesDir: resolve(env.ZHIDU_SOURCES_DIR ?? (existsSync(ownSources) ? ownSources : 'rules/sources')),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dbSchema,
+    dataDir,
+    keysFile: resolve(env.ZHIDU_KEYS_FILE ?? join(dataDir, 'keys.json')),
+    logLevel: env.ZHIDU_LOG_LEVEL ?? 'warn',
+    limits: {
+      bodyBytes: int(env, 'ZHIDU_BODY_LIMIT', DEFAULT_LIMITS.bodyBytes),
+      batchBodyBytes: int(env, 'ZHIDU_BATCH_BODY_LIMIT', DEFAULT_LIMITS.batchBodyBytes),
+      batchItems: int(env, 'ZHIDU_BATCH_MAX', DEFAULT_LIMITS.batchItems),
+      streamItems: int(env, 'ZHIDU_STREAM_MAX', DEFAULT_LIMITS.streamItems),
+      depth: int(env, 'ZHIDU_MAX_DEPTH', DEFAULT_LIMITS.depth),
+      stringLength: int(env, 'ZHIDU_MAX_STRING', DEFAULT_LIMITS.stringLength),
+      yamlBytes: int(env, 'ZHIDU_YAML_LIMIT', DEFAULT_LIMITS.yamlBytes),
+      rateMax: int(env, 'ZHIDU_RATE_LIMIT', DEFAULT_LIMITS.rateMax),
+      rateWindowMs: int(env, 'ZHIDU_RATE_WINDOW_MS', DEFAULT_LIMITS.rateWindowMs),
+    },
+  };
+  return { ...config, ...overrides, limits: { ...config.limits, ...(overrides.limits ?? {}) } };
+}

@@ -1,0 +1,45 @@
+import type { Config } from './config.js';
+import type { Registry } from '../src/load/registry.js';
+import type { Finding } from '../src/errors/finding.js';
+import type { DecisionLog } from '../src/store/decision-log.js';
+import type { ApiKeys, Caller, Role } from './api-keys.js';
+import type { Metrics } from './metrics.js';
+
+/** What every route handler shares: built once in buildApp. */
+export interface ZhiduContext {
+  readonly config: Config;
+  readonly registry: Registry;
+  /** Findings from loading the rules directory (files with errors are not served). */
+  readonly ruleFindings: readonly Finding[];
+  readonly log: DecisionLog;
+  readonly keys: ApiKeys;
+  readonly metrics: Metrics;
+}
+
+/** Who may do what. */
+export const PERMISSIONS = {
+  read: ['caseworker', 'system', 'editor', 'admin'],
+  evaluate: ['caseworker', 'system', 'admin'],
+  batch: ['system', 'admin'],
+  validate: ['editor', 'admin'],
+  readDecisions: ['caseworker', 'editor', 'admin'],
+  replay: ['caseworker', 'editor', 'admin'],
+  determine: ['caseworker', 'admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    zhidu: ZhiduContext;
+  }
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+  interface FastifyContextConfig {
+    /** Permission the route needs; absent means public. */
+    permission?: Permission;
+    /** Media types the route accepts for its body (415 otherwise). */
+    accepts?: readonly string[];
+  }
+}

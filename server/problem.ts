@@ -1,0 +1,110 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { ERRORS, formatMessage, type ErrorCode, type MessageParams } from '../src/errors/catalogue.js';
+import { ZhiduError, type FactViolation } from '../src/errors/finding.js';
+
+/** RFC 9457 problem details, with zhidu's stable code and both languages. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  detail_en: string;
+  pointer?: string;
+  instance?: string;
+  violations?: readonly FactViolation[];
+}
+
+export const PROBLEM_TYPE_BASE = 'https://zhidu.dev/errors/';
+
+export function problem(code: ErrorCode, params: MessageParams = {}, extra: { pointer?: string | undefined; violations?: readonly FactViolation[]; detail?: string; detail_en?: string } = {}): Problem {
+  const title = formatMessage(code, params, 'zh');
+  return {
+    type: PROBLEM_TYPE_BASE + code,
+    title,
+    status: ERRORS[code].status,
+    code,
+    detail: extra.detail ?? title,
+    detail_en: extra.detail_en ?? formatMessage(code, params, 'en'),
+    ...(extra.pointer !== undefined ? { pointer: extra.pointer } : {}),
+    ...(extra.violations && extra.violations.length > 0 ? { violations: extra.violations } : {}),
+  };
+}
+
+/** An error a handler throws to answer with a problem. */
+export class ProblemError extends Error {
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(problem.detail_en);
+  }
+}
+
+export function fail(code: ErrorCode, params: MessageParams = {}, extra: Parameters<typeof problem>[2] = {}): never {
+  throw new ProblemError(problem(code, params, extra));
+}
+
+/**
+ * The core points into the facts; a request carries them under /facts (or
+ * /<index>/facts in a batch), so pointers are re-rooted at the request body.
+ */
+export function fromZhiduError(err: ZhiduError, root = ''): Problem {
+  const factsRoot = err.code === 'FACTS_INVALID' ? `${root}/facts` : root;
+  const violations = err.violations.map((v) => ({ ...v, pointer: factsRoot + v.pointer }));
+  const pointer = err.code === 'AS_OF_INVALID' ? `${root}/as_of` : err.pointer !== undefined ? factsRoot + err.pointer : violations[0]?.pointer;
+  return problem(err.code, err.params, {
+    pointer: pointer === '' && err.code !== 'FACTS_INVALID' ? undefined : pointer,
+    violations,
+    ...(violations.length > 0
+      ? { detail: violations.map((v) => `${v.pointer}: ${v.message}`).join('；'), detail_en: violations.map((v) => `${v.pointer}: ${v.message_en}`).join('; ') }
+      : {}),
+  });
+}
+
+/** The log is down: the caller is told so, never handed an unrecorded decision. */
+export class StoreUnavailable extends Error {
+  constructor(override readonly cause: unknown) {
+    super('decision log unavailable');
+  }
+}
+
+/** Map anything thrown in a request to a problem (unknown errors become 500 with a reference id). */
+export function toProblem(err: unknown, request: FastifyRequest): Problem {
+  if (err instanceof ProblemError) return err.problem;
+  if (err instanceof ZhiduError) return fromZhiduError(err);
+  if (err instanceof StoreUnavailable) return problem('STORE_UNAVAILABLE');
+  const e = err as FastifyError & { validation?: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }> };
+  if (e.validation) {
+    const list = e.validation.map((v) => {
+      const extra = v.keyword === 'additionalProperties' ? ` (${String(v.params.additionalProperty)})` : v.keyword === 'required' ? ` (${String(v.params.missingProperty)})` : '';
+      const pointer = v.keyword === 'required' ? `${v.instancePath}/${String(v.params.missingProperty)}` : v.keyword === 'additionalProperties' ? `${v.instancePath}/${String(v.params.additionalProperty)}` : v.instancePath;
+      return { pointer, text: `${v.message ?? v.keyword}${extra}` };
+    });
+    const where = e.validationContext ?? 'body';
+    const detail = list.map((l) => `${where}${l.pointer}: ${l.text}`).join('; ');
+    return problem('REQUEST_INVALID', { detail }, { pointer: list[0]?.pointer ?? '' });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem('BODY_TOO_LARGE', { expected: request.routeOptions.bodyLimit ?? '' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem('MEDIA_TYPE', { found: request.headers['content-type'] ?? '', expected: 'application/json' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem('JSON_SYNTAX', { detail: 'empty body' });
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+      return problem('MEDIA_TYPE', { found: '', expected: 'application/json' });
+  }
+  if (e.statusCode === 429) return problem('RATE_LIMITED', {});
+  if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return problem('JSON_SYNTAX', { detail: e.message });
+  const ref = randomUUID();
+  request.log.error({ err, ref }, 'internal error');
+  return problem('INTERNAL', { key: ref });
+}
+
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  p.instance ??= reply.request.url;
+  return reply.code(p.status).type('application/problem+json').send(p);
+}

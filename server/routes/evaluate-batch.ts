@@ -1,0 +1,169 @@
+import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import { evaluate, today } from '../../src/eval/evaluate.js';
+import { ZhiduError } from '../../src/errors/finding.js';
+import type { Decision } from '../../src/generated/decision.js';
+import type { PendingRecord } from '../../src/store/log-record.js';
+import { api, evaluateRequestValidator, problemResponses } from '../schemas.js';
+import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable, type Problem } from '../problem.js';
+import { prepareRecord, recordAll } from '../recording.js';
+import { checkJson } from '../json-body.js';
+import type { Caller } from '../api-keys.js';
+import type { ZhiduContext } from '../context.js';
+import { idParams } from './evaluate.js';
+
+type Outcome = { index: number; record: PendingRecord } | { index: number; problem: Problem };
+
+/** One item: validated, decided and prepared for the log — or its own problem. */
+async function decideItem(ctx: ZhiduContext, caller: Caller, id: string, index: number, item: unknown): Promise<Outcome> {
+  const validate = evaluateRequestValidator();
+  if (!validate(item)) {
+    const e = validate.errors?.[0];
+    const where = e ? (e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.keyword === 'additionalProperties' ? `${e.instancePath}/${String(e.params.additionalProperty)}` : e.instancePath) : '';
+    const detail = (validate.errors ?? []).map((x) => `${x.instancePath || '/'} ${x.message ?? x.keyword}`).join('; ');
+    return { index, problem: problem('REQUEST_INVALID', { detail }, { pointer: `/${index}${where}` }) };
+  }
+  const { facts, as_of } = item as { facts: Record<string, unknown>; as_of?: string };
+  try {
+    const asOf = as_of ?? today();
+    const rs = ctx.registry.inForce(id, asOf);
+    const decision: Decision = await evaluate(rs, facts, { asOf });
+    return { index, record: prepareRecord(caller, facts, decision) };
+  } catch (err) {
+    if (err instanceof ZhiduError) return { index, problem: fromZhiduError(err, `/${index}`) };
+    throw err;
+  }
+}
+
+/** Record the decided items of a group together, then give each its line, in order. */
+async function settle(ctx: ZhiduContext, group: readonly Outcome[]): Promise<Array<Record<string, unknown>>> {
+  const records = group.flatMap((o) => ('record' in o ? [o.record] : []));
+  const recorded = await recordAll(ctx, records);
+  const byId = new Map(recorded.map((r) => [r.id, r]));
+  return group.map((o) => {
+    if ('problem' in o) return { index: o.index, problem: o.problem };
+    const r = byId.get(o.record.content.id);
+    return { index: o.index, ...r };
+  });
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Split a byte stream into lines, refusing any line longer than maxLine. */
+async function* lineGroups(stream: AsyncIterable<Buffer | string>, maxLine: number): AsyncGenerator<{ lines: string[]; overflow: boolean }> {
+  let rest = '';
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of stream) {
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    const parts = rest.split('\n');
+    rest = parts.pop() ?? '';
+    const overflow = rest.length > maxLine;
+    yield { lines: parts, overflow };
+    if (overflow) return;
+  }
+  rest += decoder.decode();
+  if (rest.length > 0) yield { lines: [rest], overflow: false };
+}
+
+export async function batchRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.zhidu;
+  const { limits } = ctx.config;
+  app.post<{ Params: { id: string }; Body: unknown }>(
+    '/v1/rulesets/:id/evaluate-batch',
+    {
+      config: { permission: 'batch', accepts: ['application/json', 'application/x-ndjson'] },
+      bodyLimit: limits.batchBodyBytes,
+      // Items are validated one by one (each gets its own problem), not the array as a whole.
+      validatorCompiler: () => (data: unknown) => (Array.isArray(data) || data instanceof Readable || isAsyncIterable(data) ? { value: data } : { error: new ProblemError(problem('REQUEST_INVALID', { detail: 'body must be a JSON array (or NDJSON)' }, { pointer: '' })) }),
+      schema: {
+        tags: ['decisions'],
+        summary: 'Decide many fact sets: a JSON array, or NDJSON streamed in and out',
+        description:
+          'application/json: an array of EvaluateRequest (at most ZHIDU_BATCH_MAX) → BatchResponse. application/x-ndjson: one EvaluateRequest per line → one BatchItem per line, streamed as items are decided and recorded. Each item carries its own decision or its own problem; decisions are recorded before they are sent.',
+        security: [{ apiKey: [] }],
+        params: idParams,
+        body: api('BatchRequest'),
+        response: { 200: api('BatchResponse'), ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const caller = request.caller as Caller;
+      const id = request.params.id;
+      if (ctx.registry.versions(id).length === 0) throw new ZhiduError('RULESET_NOT_FOUND', { key: id });
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type === 'application/x-ndjson') {
+        return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(ndjson(ctx, caller, id, request.body as AsyncIterable<Buffer>)));
+      }
+      const items = request.body as unknown[];
+      if (items.length > limits.batchItems) fail('BATCH_TOO_LARGE', { found: items.length, expected: limits.batchItems });
+      const outcomes: Outcome[] = [];
+      for (let i = 0; i < items.length; i++) {
+        outcomes.push(await decideItem(ctx, caller, id, i, items[i]));
+        if (i % 50 === 49) await yieldToLoop();
+      }
+      const lines = await settle(ctx, outcomes);
+      const failed = lines.filter((l) => 'problem' in l).length;
+      return { items: lines, decided: lines.length - failed, failed };
+    },
+  );
+
+  async function* ndjson(ctx: ZhiduContext, caller: Caller, id: string, body: AsyncIterable<Buffer>): AsyncGenerator<string> {
+    let index = 0;
+    for await (const { lines, overflow } of lineGroups(body, limits.bodyBytes)) {
+      let group: Outcome[] = [];
+      const flush = async function* () {
+        if (group.length === 0) return;
+        const out = await settle(ctx, group);
+        group = [];
+        yield out.map((l) => JSON.stringify(l) + '\n').join('');
+      };
+      for (const raw of lines) {
+        const line = raw.trim();
+        if (line === '') continue;
+        if (index >= limits.streamItems) {
+          yield* safely(flush());
+          yield JSON.stringify({ index, problem: problem('BATCH_TOO_LARGE', { found: `>${limits.streamItems}`, expected: limits.streamItems }) }) + '\n';
+          return;
+        }
+        let item: unknown;
+        try {
+          item = JSON.parse(line);
+          checkJson(item, limits, `/${index}`);
+          group.push(await decideItem(ctx, caller, id, index, item));
+        } catch (err) {
+          if (err instanceof ProblemError) group.push({ index, problem: err.problem });
+          else if (err instanceof SyntaxError) group.push({ index, problem: problem('JSON_SYNTAX', { detail: err.message }, { pointer: `/${index}` }) });
+          else throw err;
+        }
+        index += 1;
+        if (group.length >= 100) {
+          const ok = yield* safely(flush());
+          if (!ok) return;
+          await yieldToLoop();
+        }
+      }
+      const ok = yield* safely(flush());
+      if (!ok) return;
+      if (overflow) {
+        yield JSON.stringify({ index, problem: problem('BODY_TOO_LARGE', { expected: limits.bodyBytes }, { pointer: `/${index}` }) }) + '\n';
+        return;
+      }
+    }
+  }
+
+  /** A log failure ends the stream with a 503 problem line: the unrecorded decisions of that group are never sent. */
+  async function* safely(gen: AsyncGenerator<string>): AsyncGenerator<string, boolean> {
+    try {
+      for await (const s of gen) yield s;
+      return true;
+    } catch (err) {
+      if (!(err instanceof StoreUnavailable)) throw err;
+      yield JSON.stringify({ problem: problem('STORE_UNAVAILABLE') }) + '\n';
+      return false;
+    }
+  }
+}
+
+function isAsyncIterable(x: unknown): boolean {
+  return x !== null && typeof x === 'object' && Symbol.asyncIterator in x;
+}

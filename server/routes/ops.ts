@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { api, problemResponses } from '../schemas.js';
+import { PERMISSIONS, type Permission } from '../context.js';
+import { problem } from '../problem.js';
+import type { Caller } from '../api-keys.js';
+
+export async function opsRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.zhidu;
+  const open = { rateLimit: false } as const;
+
+  app.get('/health', { config: open, schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: api('Health') } } }, async () => ({ status: 'ok' }));
+
+  app.get(
+    '/ready',
+    {
+      config: open,
+      schema: { tags: ['operations'], summary: 'Readiness: rules loaded and the decision log reachable', response: { 200: api('Health'), 503: api('Problem') } },
+    },
+    async (_request, reply) => {
+      const rulesets = ctx.registry.ids().length;
+      let database = ctx.log.db.kind;
+      try {
+        await ctx.log.ping();
+      } catch (err) {
+        database = 'unreachable' as never;
+        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: `database unreachable (${(err as Error).message})` }));
+      }
+      if (rulesets === 0) {
+        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: `no rule set loaded from ${ctx.config.rulesDir}` }));
+      }
+      return { status: 'ready', rulesets, database };
+    },
+  );
+
+  app.get('/metrics', { config: open, schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render()),
+  );
+
+  app.get(
+    '/v1/whoami',
+    {
+      config: { permission: 'read' },
+      schema: { tags: ['operations'], summary: 'The calling key: its name, role and what it may do', security: [{ apiKey: [] }], response: { 200: api('WhoAmI'), ...problemResponses(401, 429) } },
+    },
+    async (request) => {
+      const caller = request.caller as Caller;
+      const permissions = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => (PERMISSIONS[p] as readonly string[]).includes(caller.role));
+      return { name: caller.name, role: caller.role, permissions };
+    },
+  );
+}

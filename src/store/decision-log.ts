@@ -1,0 +1,287 @@
+import type { SqlClient, SqlQueryable } from './sql-client.js';
+import { migrate, quoteIdent, GENESIS_HASH } from './migrations.js';
+import { linkHash, outcomeKey, type LogContent, type PendingRecord, type DecisionContent, type DeterminationContent } from './log-record.js';
+
+export interface StoredRef {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export interface DecisionSummary {
+  readonly id: string;
+  readonly recorded_at: string;
+  readonly caller: string;
+  readonly ruleset: { readonly id: string; readonly version: string };
+  readonly as_of: string;
+  readonly status: string;
+  readonly outcome: string;
+}
+
+export interface ListFilter {
+  readonly ruleset?: string | undefined;
+  /** Inclusive lower bound on the recording time (ISO date or date-time). */
+  readonly from?: string | undefined;
+  /** Exclusive upper bound on the recording time (ISO date-time). */
+  readonly to?: string | undefined;
+  readonly outcome?: string | undefined;
+  readonly limit: number;
+  /** Sequence number to continue below (newest first). */
+  readonly before?: number | undefined;
+}
+
+export type VerifyResult =
+  | { readonly ok: true; readonly records: number; readonly head: StoredRef }
+  | { readonly ok: false; readonly records: number; readonly broken: { readonly seq: number; readonly id: string | null; readonly reason: string } };
+
+/** A record whose precondition failed is refused alone; the rest of its batch is written. */
+export type Precondition = (tx: SqlQueryable) => Promise<void>;
+
+interface Queued {
+  readonly record: PendingRecord;
+  readonly check: Precondition | undefined;
+  readonly resolve: (ref: StoredRef) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const COLUMNS = ['seq', 'id', 'kind', 'subject', 'recorded_at', 'caller', 'ruleset_id', 'ruleset_version', 'as_of', 'status', 'outcome', 'content', 'prev_hash', 'hash'] as const;
+
+/**
+ * The append-only, hash-chained decision log. Appends are group-committed:
+ * requests that arrive while a write is in flight are chained and inserted
+ * together in the next transaction, and each caller's promise settles only
+ * once its record is committed — so nothing is answered before it is
+ * recorded, yet one commit serves many decisions. Across processes the
+ * single-row chain head, locked FOR UPDATE, serialises the chain.
+ */
+export class DecisionLog {
+  private readonly s: string;
+  private queue: Queued[] = [];
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly db: SqlClient,
+    readonly schema: string,
+    private readonly maxBatch: number,
+  ) {
+    this.s = quoteIdent(schema);
+  }
+
+  static async open(db: SqlClient, schema: string, options: { maxBatch?: number } = {}): Promise<DecisionLog> {
+    await migrate(db, schema);
+    return new DecisionLog(db, schema, options.maxBatch ?? 256);
+  }
+
+  append(record: PendingRecord, check?: Precondition): Promise<StoredRef> {
+    if (this.closed) return Promise.reject(new Error('decision log closed'));
+    return new Promise<StoredRef>((resolve, reject) => {
+      this.queue.push({ record, check, resolve, reject });
+      if (!this.flushing) this.flushing = this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          await this.write(batch);
+        } catch (err) {
+          for (const q of batch) q.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async write(batch: readonly Queued[]): Promise<void> {
+    const settled: Array<() => void> = [];
+    await this.db.transaction(async (tx) => {
+      const head = await tx.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one FOR UPDATE`);
+      let seq = Number(head.rows[0]?.seq ?? 0);
+      let hash = head.rows[0]?.hash ?? GENESIS_HASH;
+      let rows: unknown[][] = [];
+      const flush = async () => {
+        if (rows.length > 0) await this.insert(tx, rows);
+        rows = [];
+      };
+      for (const q of batch) {
+        if (q.check) {
+          await flush();
+          try {
+            await q.check(tx);
+          } catch (err) {
+            settled.push(() => q.reject(err));
+            continue;
+          }
+        }
+        const prev = hash;
+        seq += 1;
+        hash = linkHash(prev, q.record.text);
+        rows.push(rowFor(seq, q.record.content, q.record.text, prev, hash));
+        const ref = { seq, hash };
+        settled.push(() => q.resolve(ref));
+      }
+      await flush();
+      await tx.query(`UPDATE ${this.s}.chain_head SET seq = $1, hash = $2 WHERE one`, [seq, hash]);
+    });
+    // Only after COMMIT: a caller told "recorded" must be able to read it back.
+    for (const s of settled) s();
+  }
+
+  private async insert(tx: SqlQueryable, rows: readonly unknown[][]): Promise<void> {
+    const params: unknown[] = [];
+    const values = rows.map((row) => {
+      const marks = row.map((v) => {
+        params.push(v);
+        return `$${params.length}`;
+      });
+      return `(${marks.join(',')})`;
+    });
+    await tx.query(`INSERT INTO ${this.s}.log (${COLUMNS.join(',')}) VALUES ${values.join(',')}`, params);
+  }
+
+  async getDecision(id: string): Promise<{ content: DecisionContent; seq: number; hash: string } | null> {
+    const { rows } = await this.db.query<{ content: string; seq: string | number; hash: string }>(
+      `SELECT content, seq, hash FROM ${this.s}.log WHERE id = $1 AND kind = 'decision'`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { content: JSON.parse(row.content) as DecisionContent, seq: Number(row.seq), hash: row.hash };
+  }
+
+  async determinations(decisionId: string, tx: SqlQueryable = this.db): Promise<DeterminationContent[]> {
+    const { rows } = await tx.query<{ content: string }>(
+      `SELECT content FROM ${this.s}.log WHERE subject = $1 AND kind = 'determination' ORDER BY seq`,
+      [decisionId],
+    );
+    return rows.map((r) => JSON.parse(r.content) as DeterminationContent);
+  }
+
+  async list(filter: ListFilter): Promise<{ items: DecisionSummary[]; next: number | null }> {
+    const where = [`kind = 'decision'`];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.ruleset) add('ruleset_id = ?', filter.ruleset);
+    if (filter.from) add('recorded_at >= ?', filter.from);
+    if (filter.to) add('recorded_at < ?', filter.to);
+    if (filter.outcome) add('outcome = ?', filter.outcome);
+    if (filter.before !== undefined) add('seq < ?', filter.before);
+    params.push(filter.limit + 1);
+    const { rows } = await this.db.query<{
+      seq: string | number;
+      id: string;
+      recorded_at: Date | string;
+      caller: string;
+      ruleset_id: string;
+      ruleset_version: string;
+      as_of: string;
+      status: string;
+      outcome: string;
+    }>(
+      `SELECT seq, id, recorded_at, caller, ruleset_id, ruleset_version, as_of, status, outcome FROM ${this.s}.log
+       WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
+    const more = rows.length > filter.limit;
+    const page = rows.slice(0, filter.limit);
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        recorded_at: new Date(r.recorded_at).toISOString(),
+        caller: r.caller,
+        ruleset: { id: r.ruleset_id, version: r.ruleset_version },
+        as_of: r.as_of,
+        status: r.status,
+        outcome: r.outcome,
+      })),
+      next: more && page.length > 0 ? Number(page[page.length - 1]?.seq) : null,
+    };
+  }
+
+  /**
+   * Walk the chain from the first record: contiguous sequence numbers, each
+   * record's prev_hash equal to the hash before it, each hash recomputed from
+   * the stored content, the indexed columns agreeing with the content, and
+   * the chain head pointing at the last record. Stops at the first break.
+   */
+  async verify(): Promise<VerifyResult> {
+    let expectedSeq = 1;
+    let prev = GENESIS_HASH;
+    let count = 0;
+    const pageSize = 1000;
+    for (;;) {
+      const { rows } = await this.db.query<Record<(typeof COLUMNS)[number], unknown>>(
+        `SELECT ${COLUMNS.join(',')} FROM ${this.s}.log WHERE seq >= $1 ORDER BY seq LIMIT ${pageSize}`,
+        [expectedSeq],
+      );
+      for (const row of rows) {
+        const seq = Number(row.seq);
+        const id = typeof row.id === 'string' ? row.id : null;
+        const broken = (reason: string): VerifyResult => ({ ok: false, records: count, broken: { seq, id, reason } });
+        if (seq !== expectedSeq) return { ok: false, records: count, broken: { seq: expectedSeq, id: null, reason: `record ${expectedSeq} is missing (next is ${seq})` } };
+        if (row.prev_hash !== prev) return broken(`prev_hash does not match the hash of record ${seq - 1}`);
+        const content = String(row.content);
+        if (linkHash(prev, content) !== row.hash) return broken('content does not match its hash');
+        let parsed: LogContent;
+        try {
+          parsed = JSON.parse(content) as LogContent;
+        } catch {
+          return broken('content is not JSON');
+        }
+        const mismatch = columnMismatch(row, parsed);
+        if (mismatch) return broken(`column ${mismatch} does not match the hashed content`);
+        prev = String(row.hash);
+        expectedSeq += 1;
+        count += 1;
+      }
+      if (rows.length < pageSize) break;
+    }
+    const head = await this.db.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one`);
+    const h = head.rows[0];
+    if (!h || Number(h.seq) !== count || h.hash !== prev) {
+      return { ok: false, records: count, broken: { seq: Number(h?.seq ?? 0), id: null, reason: `chain head (${h?.seq}) does not match the last record (${count})` } };
+    }
+    return { ok: true, records: count, head: { seq: count, hash: prev } };
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query(`SELECT seq FROM ${this.s}.chain_head WHERE one`);
+  }
+
+  /** Stop taking records, write what is queued, close the database. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    await this.db.close();
+  }
+}
+
+function rowFor(seq: number, c: LogContent, text: string, prev: string, hash: string): unknown[] {
+  if (c.kind === 'decision') {
+    return [seq, c.id, c.kind, null, c.time, c.caller, c.ruleset.id, c.ruleset.version, c.as_of, c.outcome.status, outcomeKey(c), text, prev, hash];
+  }
+  return [seq, c.id, c.kind, c.decision_id, c.time, c.caller, null, null, null, null, null, text, prev, hash];
+}
+
+function columnMismatch(row: Record<string, unknown>, c: LogContent): string | null {
+  const expected = rowFor(Number(row.seq), c, String(row.content), String(row.prev_hash), String(row.hash));
+  for (let i = 0; i < COLUMNS.length; i++) {
+    const name = COLUMNS[i] as string;
+    const actual = row[name];
+    const want = expected[i];
+    if (name === 'recorded_at') {
+      if (new Date(actual as string).getTime() !== new Date(want as string).getTime()) return name;
+    } else if (name === 'seq') {
+      continue;
+    } else if ((actual ?? null) !== (want ?? null)) {
+      return name;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { canonicalJson, sha256 } from '../load/canonical-json.js';
+import type { Decision } from '../generated/decision.js';
+
+/** What a decision record says: the content its hash covers. */
+export interface DecisionContent {
+  readonly kind: 'decision';
+  readonly id: string;
+  readonly time: string;
+  readonly caller: string;
+  readonly ruleset: { readonly id: string; readonly version: string; readonly hash: string };
+  readonly as_of: string;
+  readonly facts: unknown;
+  readonly outcome: { readonly status: Decision['status']; readonly value: unknown; readonly display?: string };
+  readonly explanation: Decision;
+}
+
+/** A caseworker's determination on a decision: linked to it, never altering it. */
+export interface DeterminationContent {
+  readonly kind: 'determination';
+  readonly id: string;
+  readonly time: string;
+  readonly caller: string;
+  readonly decision_id: string;
+  readonly agree: boolean;
+  readonly reason: string | null;
+  /** The determination this one replaces, when a caseworker changes their mind. */
+  readonly supersedes: string | null;
+}
+
+export type LogContent = DecisionContent | DeterminationContent;
+
+/** A content record ready to chain: its canonical text is fixed before it is queued. */
+export interface PendingRecord {
+  readonly content: LogContent;
+  readonly text: string;
+}
+
+export function newId(): string {
+  return randomUUID();
+}
+
+export function pending(content: LogContent): PendingRecord {
+  return { content, text: canonicalJson(content) };
+}
+
+/** Each link's hash covers the previous hash and this record's canonical content. */
+export function linkHash(prevHash: string, text: string): string {
+  return sha256(`${prevHash}\n${text}`);
+}
+
+/** The outcome as one filterable word: the headline value, or "undetermined". */
+export function outcomeKey(content: LogContent): string | null {
+  if (content.kind !== 'decision') return null;
+  if (content.outcome.status === 'undetermined') return 'undetermined';
+  const v = content.outcome.value;
+  return typeof v === 'string' ? v : canonicalJson(v);
+}
+
+export function decisionContent(id: string, time: string, caller: string, facts: unknown, decision: Decision): DecisionContent {
+  const o = decision.outcome;
+  return {
+    kind: 'decision',
+    id,
+    time,
+    caller,
+    ruleset: { id: decision.ruleset.id, version: decision.ruleset.version, hash: decision.ruleset.hash },
+    as_of: decision.as_of,
+    facts,
+    outcome: { status: decision.status, value: o.value, ...(o.display !== undefined ? { display: o.display } : {}) },
+    explanation: decision,
+  };
+}

@@ -1,0 +1,94 @@
+import type { SqlClient } from './sql-client.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The decision log's schema, as numbered migrations applied in order, the
+ * same on PGlite and PostgreSQL. `S` is replaced by the quoted schema name.
+ * Never edit a published migration: add the next one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE S.log (
+    seq bigint PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    kind text NOT NULL CHECK (kind IN ('decision', 'determination')),
+    subject text,
+    recorded_at timestamptz NOT NULL,
+    caller text NOT NULL,
+    ruleset_id text,
+    ruleset_version text,
+    as_of text,
+    status text,
+    outcome text,
+    content text NOT NULL,
+    prev_hash text NOT NULL,
+    hash text NOT NULL
+  );
+  CREATE INDEX log_ruleset_time ON S.log (ruleset_id, recorded_at) WHERE kind = 'decision';
+  CREATE INDEX log_subject ON S.log (subject) WHERE subject IS NOT NULL;
+  CREATE TABLE S.chain_head (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    seq bigint NOT NULL,
+    hash text NOT NULL
+  );
+  INSERT INTO S.chain_head (one, seq, hash) VALUES (true, 0, '${GENESIS_HASH}');
+  CREATE FUNCTION S.log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'the decision log is append-only';
+  END
+  $$;
+  CREATE TRIGGER log_append_only BEFORE UPDATE OR DELETE ON S.log
+    FOR EACH ROW EXECUTE FUNCTION S.log_append_only();
+  CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON S.log
+    FOR EACH STATEMENT EXECUTE FUNCTION S.log_append_only();
+  `,
+];
+
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid schema name ${JSON.stringify(name)}`);
+  return `"${name}"`;
+}
+
+/**
+ * Bring the schema up to date. Several processes may start at once on one
+ * PostgreSQL: a transaction-scoped advisory lock lets exactly one migrate.
+ */
+export async function migrate(db: SqlClient, schema: string): Promise<number> {
+  const s = quoteIdent(schema);
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`zhidu-migrate:${schema}`]);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await tx.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${s}.migrations`);
+    const done = Number(rows[0]?.v ?? 0);
+    for (let i = done; i < MIGRATIONS.length; i++) {
+      const sql = (MIGRATIONS[i] as string).replace(/\bS\./g, `${s}.`);
+      for (const statement of splitStatements(sql)) await tx.query(statement);
+      await tx.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [i + 1]);
+    }
+    return MIGRATIONS.length - done;
+  });
+}
+
+/** Split on semicolons outside $$-quoted bodies (extended protocol takes one statement at a time). */
+function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let inDollar = false;
+  for (let i = 0; i < sql.length; i++) {
+    if (sql.startsWith('$$', i)) {
+      inDollar = !inDollar;
+      current += '$$';
+      i += 1;
+      continue;
+    }
+    const ch = sql[i] as string;
+    if (ch === ';' && !inDollar) {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}
