@@ -61,6 +61,10 @@ export const ERRORS = {
   LINT_COVERAGE_RULE: { status: 422, zh: '测试未覆盖规则：{detail}', en: 'Rule not covered by tests: {detail}' },
   LINT_COVERAGE_CONDITION: { status: 422, zh: '测试未覆盖条件：{detail}', en: 'Condition not covered by tests: {detail}' },
   LINT_TEST_FAILS: { status: 422, zh: '测试用例未通过：{detail}', en: 'Test case fails: {detail}' },
+  // ---- publishing (src/versions/) ----
+  PUBLISH_REJECTED: { status: 422, zh: '版本未发布：{detail}；现行版本不变', en: 'Version not published: {detail}; the version in force is unchanged' },
+  VERSION_EXISTS: { status: 409, zh: '规则集 {key} 的版本 {found} 已发布且内容不同；已发布的版本不可覆盖，请提高版本号', en: 'Rule set {key} version {found} is already published with different content; published versions are never overwritten: raise the version' },
+  VERSION_NOT_FOUND: { status: 404, zh: '规则集 {key} 没有版本 {found}', en: 'Rule set {key} has no version {found}' },
   // ---- test files ----
   TEST_RULESET: { status: 400, zh: '测试文件对应的规则集 “{found}” 不存在', en: 'Test file names unknown rule set "{found}"' },
   TEST_UNKNOWN_NAME: { status: 400, zh: '测试期望引用了未知的名称 “{found}”', en: 'Test expectation refers to unknown name "{found}"' },
