@@ -11,6 +11,9 @@ import { readPopulation, fileSize } from '../impact/population-reader.js';
 import { runImpact } from '../impact/run-impact.js';
 import { formatImpact } from '../impact/format-impact.js';
 import { writePopulation } from '../impact/write-population.js';
+import { decisionRecords, parseRange } from '../impact/decision-records.js';
+import { connect } from '../store/sql-client.js';
+import type { PopulationRecord } from '../impact/population-reader.js';
 import cliProgress from 'cli-progress';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 
@@ -214,13 +217,17 @@ program
   .requiredOption('--to <version|file>', 'the new version: a version of the rule set, or a draft file')
   .option('--from <version|file>', 'the old version (default: the version in force on --as-of)')
   .option('--population <file>', 'population: .ndjson (one JSON object of facts a line) or .csv with a header')
+  .option('--decisions <from..to>', 're-decide the facts of decisions recorded in this time range (from inclusive, to exclusive; either end optional)')
+  .option('--database-url <url>', 'decision log on PostgreSQL (default $DATABASE_URL; otherwise PGlite in --data-dir)')
+  .option('--data-dir <dir>', 'PGlite data directory (default $ZHIDU_DATA_DIR or data)')
+  .option('--db-schema <name>', 'schema of the decision log (default $ZHIDU_DB_SCHEMA or zhidu)')
   .option('--as-of <date>', 'decision date for both versions (default: the new version\'s effective date, or today)')
   .option('--rules <dir>', 'rules directory', 'rules')
   .option('--concurrency <n>', 'cases evaluated at once', (v) => Number.parseInt(v, 10), 64)
   .option('--sample <n>', 'changed cases to show', (v) => Number.parseInt(v, 10), 3)
   .option('--json', 'machine-readable report')
   .option('--no-progress', 'no progress bar')
-  .action(async (ruleset: string, opts: { to: string; from?: string; population?: string; asOf?: string; rules: string; concurrency: number; sample: number; json?: boolean; progress: boolean }) => {
+  .action(async (ruleset: string, opts: { to: string; from?: string; population?: string; decisions?: string; databaseUrl?: string; dataDir?: string; dbSchema?: string; asOf?: string; rules: string; concurrency: number; sample: number; json?: boolean; progress: boolean }) => {
     const { registry } = loadRulePaths(existsSync(opts.rules) ? [opts.rules] : [], sourcesDir());
     const base = existsSync(ruleset) ? ruleSetArg(ruleset, opts.rules) : undefined;
     const id = base?.id ?? ruleset;
@@ -251,27 +258,34 @@ program
       process.exitCode = 2;
       return;
     }
-    if (!opts.population) {
-      process.stderr.write('用法错误：需要 --population <file>（或 --decisions，见 docs/editing.md）\n');
+    const range = opts.decisions !== undefined ? parseRange(opts.decisions) : undefined;
+    if ((!opts.population && !range) || (opts.population && opts.decisions) || (opts.decisions !== undefined && !range)) {
+      process.stderr.write('用法错误：需要 --population <file> 或 --decisions <from>..<to>（二者取一；日期为 YYYY-MM-DD）\n');
       process.exitCode = 2;
       return;
     }
-    const total = fileSize(opts.population);
-    const bar = opts.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: '影响分析 |{bar}| {percentage}% | {records} 条 | {speed} 条/秒', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+    const db = range ? await connect({ databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL, dataDir: opts.dataDir ?? process.env.ZHIDU_DATA_DIR ?? 'data' }) : undefined;
+    const total = opts.population ? fileSize(opts.population) : 0;
+    const bar =
+      opts.progress && process.stderr.isTTY
+        ? new cliProgress.SingleBar({ format: total ? '影响分析 |{bar}| {percentage}% | {records} 条 | {speed} 条/秒' : '影响分析 | {records} 条 | {speed} 条/秒', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+        : undefined;
     let bytes = 0;
     const started = performance.now();
-    bar?.start(total, 0, { records: 0, speed: 0 });
-    const report = await runImpact(readPopulation(opts.population, from, (n) => (bytes += n)), {
+    bar?.start(total || 1, 0, { records: 0, speed: 0 });
+    const records: AsyncIterable<PopulationRecord> =
+      db && range ? decisionRecords(db, opts.dbSchema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu', { ruleset: id, ...range }) : readPopulation(opts.population as string, from, (n) => (bytes += n));
+    const report = await runImpact(records, {
       from,
       to: to.ruleSet,
       asOf,
       concurrency: opts.concurrency,
       sampleSize: Math.max(opts.sample, 10),
-      onProgress: (records) => {
-        if (records % 1024 < opts.concurrency) bar?.update(bytes, { records, speed: Math.round(records / ((performance.now() - started) / 1000)) });
+      onProgress: (n) => {
+        if (n % 1024 < opts.concurrency) bar?.update(total ? bytes : 0, { records: n, speed: Math.round(n / ((performance.now() - started) / 1000)) });
       },
-    });
-    bar?.update(total, { records: report.records, speed: report.records_per_second });
+    }).finally(() => db?.close());
+    bar?.update(total || 1, { records: report.records, speed: report.records_per_second });
     bar?.stop();
     process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatImpact(report, { sample: opts.sample }) + '\n');
   });
