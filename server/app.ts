@@ -23,6 +23,7 @@ import { opsRoutes } from './routes/ops.js';
 import { editorRoutes } from './routes/editor.js';
 import { VersionStore } from '../src/store/version-store.js';
 import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
+import { webApp } from './web-app.js';
 
 export interface BuildOptions {
   /** An open database to use instead of connecting from the config (tests). */
@@ -163,6 +164,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(validateRoutes);
   await app.register(decisionRoutes);
   await app.register(editorRoutes);
+  await app.register(webApp);
 
   app.addHook('onClose', async () => {
     live.stop();

@@ -322,7 +322,7 @@ program
     try {
       const rs = registry.inForce(id, asOf);
       const decision = await evaluate(rs, facts, { asOf });
-      process.stdout.write(opts.json ? JSON.stringify(decision, null, 2) + '\n' : formatDecision(decision, { trace: opts.trace ?? false }) + '\n');
+      process.stdout.write(opts.json ? JSON.stringify(decision, null, 2) + '\n' : formatDecision(decision, { trace: opts.trace ?? false, frame: rs.definition.inputs.required ?? [] }) + '\n');
     } catch (err) {
       if (!(err instanceof ZhiduError)) throw err;
       if (opts.json) process.stdout.write(JSON.stringify({ code: err.code, message: err.messageZh, message_en: err.message, violations: err.violations }, null, 2) + '\n');

@@ -101,7 +101,8 @@ export function unknownFacts(node: ConditionTrace): string[] {
     if (node.expected_fact && node.expected === null) out.push(node.expected_fact);
     return out;
   }
-  return node.children.flatMap(unknownFacts);
+  // A branch already decided (true or false) cannot change the result: its absent facts are not worth asking.
+  return node.children.filter((c) => c.result !== 'true' && c.result !== 'false').flatMap(unknownFacts);
 }
 
 /** Every fact check in the tree, for coverage. */

@@ -7,7 +7,18 @@ import type { Decision, ConditionTrace, Truth } from '../generated/decision.js';
  */
 const MARK: Record<Truth, string> = { true: '✔', false: '✘', unknown: '?', not_evaluated: '·' };
 
-export function formatDecision(d: Decision, options: { trace?: boolean } = {}): string {
+export interface FormatOptions {
+  readonly trace?: boolean;
+  /**
+   * The rule set's required inputs (the case frame, e.g. the matter applied
+   * for). A rule that failed on one of them does not apply to this case: it is
+   * counted in one line instead of listed as an unmet pathway, so the
+   * caseworker sees the pathways that could still be met. --trace shows all.
+   */
+  readonly frame?: readonly string[];
+}
+
+export function formatDecision(d: Decision, options: FormatOptions = {}): string {
   const lines: string[] = [];
   const cite = (c: { file: string; lines: number[]; clause: string }) => `〔${c.clause}，${c.file}:${c.lines[0]}-${c.lines[1]}〕`;
   lines.push(`规则集：${d.ruleset.title}（${d.ruleset.id} v${d.ruleset.version}）  决定日期：${d.as_of}`);
@@ -25,12 +36,25 @@ export function formatDecision(d: Decision, options: { trace?: boolean } = {}): 
     lines.push('', '理由：');
     for (const r of d.reasons) lines.push(`  ${r.holds ? '✔' : '✘'} ${r.text} ${cite(r.citation)}`);
   }
-  if (d.failed.length > 0) {
-    lines.push('', '未满足的途径：');
-    for (const f of d.failed) {
+  const frame = new Set(options.frame ?? []);
+  const inapplicable = d.failed.filter((f) => f.conditions.some((c) => frame.has(c.fact)));
+  // Pathways are the rules that could decide the headline; the rest (authority, deadlines) follow.
+  const setsHeadline = new Set(d.rules.filter((r) => r.sets.includes(d.outcome.id)).map((r) => r.id));
+  const unmet = d.failed.filter((f) => !inapplicable.includes(f));
+  for (const [heading, list] of [
+    ['未满足的途径：', unmet.filter((f) => setsHeadline.has(f.rule))],
+    ['未成立的其他规则：', unmet.filter((f) => !setsHeadline.has(f.rule))],
+  ] as const) {
+    if (list.length === 0) continue;
+    lines.push('', heading);
+    for (const f of list) {
       lines.push(`  ✘ ${f.title} ${cite(f.citation)}`);
       for (const c of f.conditions) lines.push(`      ${c.text}；实际：${c.actual_display ?? show(c.actual)}`);
     }
+  }
+  if (inapplicable.length > 0) {
+    const titles = [...new Set(inapplicable.flatMap((f) => f.conditions.filter((c) => frame.has(c.fact)).map((c) => c.title ?? c.fact)))];
+    lines.push('', `不适用的规则：另有 ${inapplicable.length} 条规则因${titles.join('、')}不同而不适用（--trace 可查看）。`);
   }
   if (d.missing.length > 0) {
     lines.push('', '还需询问：');

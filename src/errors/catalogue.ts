@@ -33,6 +33,7 @@ export const ERRORS = {
   UNDECLARED_OUTPUT: { status: 400, zh: '设置了未声明的输出 “{found}”；已声明：{expected}', en: 'Undeclared output "{found}"; declared: {expected}' },
   OPERATOR_TYPE: { status: 400, zh: '运算符 {key} 不适用于 {found} 类型的事实 “{detail}”；应为 {expected}', en: 'Operator {key} does not fit fact "{detail}" of type {found}; expected {expected}' },
   VALUE_TYPE: { status: 400, zh: '比较值类型不符：事实 “{key}” 为 {expected}，比较值为 {found}', en: 'Comparison value type mismatch: fact "{key}" is {expected}, value is {found}' },
+  OUTPUT_VALUE_TYPE: { status: 400, zh: '输出 “{key}” 的类型为 {expected}，规则给出的值为 {found}', en: 'Output "{key}" is {expected}, the rule gives {found}' },
   CITATION_FILE: { status: 400, zh: '引用的文件 “{found}” 不存在于 rules/sources/', en: 'Cited file "{found}" is not in rules/sources/' },
   CITATION_LINES: { status: 400, zh: '引用行 {found} 超出文件范围（共 {expected} 行）或顺序颠倒', en: 'Cited lines {found} outside the file (it has {expected} lines) or reversed' },
   CITATION_QUOTE: { status: 400, zh: '引文 “{found}” 不在所引第 {expected} 行中', en: 'Quote "{found}" does not occur in cited lines {expected}' },

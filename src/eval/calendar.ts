@@ -59,6 +59,19 @@ export function addDays(a: CalendarDate, days: number): CalendarDate {
   return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
 }
 
+/**
+ * The same day n months later (民法典 第二百零二条: a period in months ends on the
+ * corresponding day of the last month, or on that month's last day when it has
+ * no such day): 2024-01-31 + 1 month = 2024-02-29.
+ */
+export function addMonths(a: CalendarDate, months: number): CalendarDate {
+  const index = a.y * 12 + (a.m - 1) + months;
+  const y = Math.floor(index / 12);
+  const m = index - y * 12 + 1;
+  const lastDay = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return { y, m, d: Math.min(a.d, lastDay) };
+}
+
 export function compareDates(a: CalendarDate, b: CalendarDate): number {
   return dayNumber(a) - dayNumber(b);
 }

@@ -17,13 +17,15 @@ export function checkFacts(rs: PreparedRuleSet, facts: unknown): Record<string, 
   if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) {
     throw new ZhiduError('FACTS_INVALID', { detail: `事实必须是对象 (facts must be an object), found ${describe(facts)}` }, { pointer: '' });
   }
-  const violations: FactViolation[] = [];
-  scanKeys(facts, '', 0, violations);
-  if (violations.length > 0) {
-    throw new ZhiduError('FACTS_INVALID', { detail: violations.map((v) => v.message).join('；') }, { pointer: violations[0]?.pointer ?? '', violations });
-  }
   const validate = rs.validateInputs;
+  // Input schemas admit only flat scalar facts and no undeclared keys, so a
+  // valid object cannot carry a prototype key; the scan only names it when invalid.
   if (!validate(facts)) {
+    const violations: FactViolation[] = [];
+    scanKeys(facts, '', 0, violations);
+    if (violations.length > 0) {
+      throw new ZhiduError('FACTS_INVALID', { detail: violations.map((v) => v.message).join('；') }, { pointer: violations[0]?.pointer ?? '', violations });
+    }
     const list = (validate.errors ?? []).map((e) => violation(e, facts as Record<string, unknown>, rs));
     const first = list[0];
     throw new ZhiduError(

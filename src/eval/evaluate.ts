@@ -1,5 +1,5 @@
 import type { RuleResult } from 'json-rules-engine';
-import type { Decision, OutputValue, RuleTrace, ConditionTrace, Citation } from '../generated/decision.js';
+import type { Decision, OutputValue, RuleTrace, ConditionTrace, Citation, Truth } from '../generated/decision.js';
 import type { PreparedRuleSet, PreparedRule, PreparedOutput } from '../load/prepared-rule-set.js';
 import { ZhiduError } from '../errors/finding.js';
 import { checkFacts } from './check-facts.js';
@@ -28,12 +28,15 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
   if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
   const inputs = checkFacts(rs, rawFacts);
 
-  // Known values only: an absent fact is absent, never 0 or false.
+  // Known values only: an absent fact is absent, never 0 or false. JSON
+  // numbers stay numbers (comparing two decimal literals of up to 15 digits as
+  // doubles is exact); decimal strings become exact decimals; formulas convert
+  // every number to a decimal before any arithmetic.
   const values = new Map<string, unknown>([['as_of', asOf]]);
-  for (const [key, value] of Object.entries(inputs)) {
+  for (const key in inputs) {
+    const value = inputs[key];
     if (value === undefined || value === null) continue;
-    const info = rs.facts.get(key);
-    values.set(key, info?.kind === 'number' && (typeof value === 'number' || isDecimalText(value)) ? toDecimal(value) : value);
+    values.set(key, typeof value === 'string' && rs.facts.get(key)?.kind === 'number' && isDecimalText(value) ? toDecimal(value) : value);
   }
   const derived: Record<string, unknown> = {};
   for (const d of rs.derived) {
@@ -51,10 +54,10 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     derived[d.id] = toPlain(v);
   }
 
-  const { results, failureResults } = await rs.engine.run(Object.fromEntries(values));
+  const run = await rs.engine.run(Object.fromEntries(values));
   const byName = new Map<string, RuleResult>();
-  for (const r of results) byName.set(r.name as string, r);
-  for (const r of failureResults) byName.set(r.name as string, r);
+  for (const r of run.results) byName.set(r.name as string, r);
+  for (const r of run.failureResults) byName.set(r.name as string, r);
 
   const traces: RuleTrace[] = rs.rules.map((rule) => {
     const engineResult = byName.get(rule.id);
@@ -72,7 +75,7 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
       sets: [...rule.assignments.keys()],
     };
   });
-  const traceOf = new Map(traces.map((t) => [t.id, t]));
+  const results: Truth[] = traces.map((t) => t.result);
 
   const lookup = (name: string): string => {
     const out = outputs[name];
@@ -84,7 +87,7 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
   const missingFromFormulas = new Map<string, Set<string>>();
   const outputs: Record<string, OutputValue> = {};
   for (const output of rs.outputs.values()) {
-    outputs[output.id] = decideOutput(output, traceOf, values, missingFromFormulas);
+    outputs[output.id] = decideOutput(output, results, values, missingFromFormulas);
   }
 
   const headline = outputs[rs.definition.outcome] as OutputValue;
@@ -93,7 +96,7 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
   const reasons: Decision['reasons'] = [];
   const failed: Decision['failed'] = [];
   for (const rule of rs.rules) {
-    const trace = traceOf.get(rule.id) as RuleTrace;
+    const trace = traces[rule.index] as RuleTrace;
     const def = rule.definition;
     if (trace.result === 'true') {
       reasons.push({ rule: rule.id, holds: true, text: renderTemplate(def.reason, lookup), citation: trace.citation });
@@ -112,65 +115,90 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     rules: traces,
     reasons,
     failed,
-    missing: missingFacts(rs, traces, outputs, missingFromFormulas),
+    missing: missingFacts(rs, traces, outputs, missingFromFormulas, values),
     ambiguities: ambiguities(rs, traces, derived),
-    facts: { inputs: structuredClone(inputs), derived },
+    facts: { inputs: { ...inputs }, derived },
   };
+}
+
+function displayOf(def: PreparedOutput['definition'], value: unknown): string {
+  const titled = def['x-value-titles']?.[String(value)];
+  return titled ?? renderValue(value, def['x-unit'] ? { unit: def['x-unit'] } : undefined);
 }
 
 function decideOutput(
   output: PreparedOutput,
-  traceOf: ReadonlyMap<string, RuleTrace>,
+  results: readonly Truth[],
   values: ReadonlyMap<string, unknown>,
   missingFromFormulas: Map<string, Set<string>>,
 ): OutputValue {
   const def = output.definition;
-  const base = { id: output.id, title: def.title, ...(def['x-unit'] ? { unit: def['x-unit'] } : {}) };
-  const held = output.setBy.filter((r) => traceOf.get(r.id)?.result === 'true');
-  const open = output.setBy.filter((r) => {
-    const t = traceOf.get(r.id)?.result;
-    return t === 'unknown' || t === 'not_evaluated';
+  const unit = def['x-unit'];
+  const held: PreparedRule[] = [];
+  let openTop = 0;
+  let anyOpen = false;
+  for (const r of output.setBy) {
+    const t = results[r.index];
+    if (t === 'true') held.push(r);
+    else if (t === 'unknown' || t === 'not_evaluated') {
+      anyOpen = true;
+      if (r.priority > openTop) openTop = r.priority;
+    }
+  }
+  const make = (status: OutputValue['status'], value: unknown, rules: PreparedRule[], display?: string): OutputValue => ({
+    id: output.id,
+    title: def.title,
+    ...(unit ? { unit } : {}),
+    status,
+    value,
+    ...(display !== undefined ? { display } : {}),
+    rules: rules.map(ruleId),
   });
-  const display = (value: unknown): string => {
-    const titled = def['x-value-titles']?.[String(value)];
-    return titled ?? renderValue(value, def['x-unit'] ? { unit: def['x-unit'] } : {});
-  };
 
   if (def.collect) {
-    if (open.length > 0) return { ...base, status: 'unknown', value: null, rules: held.map((r) => r.id) };
+    if (anyOpen) return make('unknown', null, held);
     if (held.length === 0) {
-      if (def.default !== undefined) return { ...base, status: 'default', value: def.default, display: display(def.default), rules: [] };
-      return { ...base, status: 'default', value: [], display: '（无）', rules: [] };
+      if (def.default !== undefined) return make('default', def.default, [], displayOf(def, def.default));
+      return make('default', [], [], '（无）');
     }
     const list: unknown[] = [];
+    const seen = new Set<string>();
     for (const r of held) {
       const v = assign(r, output.id, values, missingFromFormulas);
-      if (v === undefined) return { ...base, status: 'unknown', value: null, rules: held.map((x) => x.id) };
-      if (!list.some((x) => canonicalJson(x) === canonicalJson(v))) list.push(v);
+      if (v === undefined) return make('unknown', null, held);
+      const key = canonicalJson(v);
+      if (!seen.has(key)) {
+        seen.add(key);
+        list.push(v);
+      }
     }
-    return { ...base, status: 'set', value: list, display: list.map(display).join('、'), rules: held.map((r) => r.id) };
+    return make('set', list, held, list.map((v) => displayOf(def, v)).join('、'));
   }
 
   if (held.length === 0) {
-    if (open.length > 0) return { ...base, status: 'unknown', value: null, rules: [] };
-    if (def.default !== undefined) return { ...base, status: 'default', value: def.default, display: display(def.default), rules: [] };
-    return { ...base, status: 'unset', value: null, rules: [] };
+    if (anyOpen) return make('unknown', null, []);
+    if (def.default !== undefined) return make('default', def.default, [], displayOf(def, def.default));
+    return make('unset', null, []);
   }
-  const top = Math.max(...held.map((r) => r.priority));
+  let top = 0;
+  for (const r of held) if (r.priority > top) top = r.priority;
   // A higher-priority rule still undecided could override what holds now.
-  if (open.some((r) => r.priority > top)) return { ...base, status: 'unknown', value: null, rules: [] };
+  if (openTop > top) return make('unknown', null, []);
   const winners = held.filter((r) => r.priority === top);
   const computed = winners.map((r) => assign(r, output.id, values, missingFromFormulas));
-  if (computed.some((v) => v === undefined)) return { ...base, status: 'unknown', value: null, rules: winners.map((r) => r.id) };
-  const distinct = new Set(computed.map((v) => canonicalJson(v)));
-  if (distinct.size > 1) {
+  if (computed.some((v) => v === undefined)) return make('unknown', null, winners);
+  if (computed.length > 1 && new Set(computed.map((v) => canonicalJson(v))).size > 1) {
     throw new ZhiduError('OUTPUT_CONFLICT', {
       key: output.id,
       found: winners.map((r, i) => `${r.id}=${JSON.stringify(computed[i])}`).join(', '),
     });
   }
   const value = computed[0];
-  return { ...base, status: 'set', value, display: display(value), rules: winners.map((r) => r.id) };
+  return make('set', value, winners, displayOf(def, value));
+}
+
+function ruleId(r: PreparedRule): string {
+  return r.id;
 }
 
 /** The value a holding rule gives an output; undefined when its formula needs a missing fact. */
@@ -217,8 +245,10 @@ function missingFacts(
   traces: readonly RuleTrace[],
   outputs: Record<string, OutputValue>,
   fromFormulas: ReadonlyMap<string, ReadonlySet<string>>,
+  known: ReadonlyMap<string, unknown>,
 ): Decision['missing'] {
   const unknownOutputs = new Set(Object.values(outputs).filter((o) => o.status === 'unknown').map((o) => o.id));
+  if (unknownOutputs.size === 0 && fromFormulas.size === 0) return [];
   const headline = rs.definition.outcome;
   const rulesFor = new Map<string, Set<string>>();
   const headlineFacts = new Set<string>();
@@ -227,6 +257,8 @@ function missingFacts(
   const note = (fact: string, rule: string, forHeadline: boolean) => {
     for (const input of toInputs(fact)) {
       if (rs.facts.get(input)?.origin !== 'input') continue;
+      // A derived fact is unknown when any one of its inputs is absent; ask only for those.
+      if (known.has(input)) continue;
       const set = rulesFor.get(input) ?? new Set<string>();
       set.add(rule);
       rulesFor.set(input, set);

@@ -1,6 +1,6 @@
 import type { MathNode, EvalFunction } from 'mathjs';
 import { math, asDecimal, isDecimal, toDecimal, type Decimal } from './decimal.js';
-import { parseDate, yearsBetween, monthsBetween, daysBetween, addDays, formatDate, type CalendarDate } from './calendar.js';
+import { parseDate, yearsBetween, monthsBetween, daysBetween, addDays, addMonths, formatDate, type CalendarDate } from './calendar.js';
 
 /**
  * Formulas are text from rule files, so they are hostile: mathjs parses them
@@ -32,6 +32,8 @@ const CALENDAR_FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   months_between: (a, b) => toDecimal(monthsBetween(requireDate(a, 'months_between'), requireDate(b, 'months_between'))),
   days_between: (a, b) => toDecimal(daysBetween(requireDate(a, 'days_between'), requireDate(b, 'days_between'))),
   add_days: (a, n) => formatDate(addDays(requireDate(a, 'add_days'), requireInteger(n, 'add_days'))),
+  add_months: (a, n) => formatDate(addMonths(requireDate(a, 'add_months'), requireInteger(n, 'add_months'))),
+  year_of: (a) => toDecimal(requireDate(a, 'year_of').y),
 };
 
 math.import(CALENDAR_FUNCTIONS, { override: true });
@@ -95,14 +97,21 @@ export function compileFormula(
   });
   if (problems.length > 0) return { ok: false, problems };
   const compiled: EvalFunction = root.compile();
+  const symbolList = [...symbols];
   return {
     ok: true,
     formula: {
       text,
       symbols: [...symbols],
       evaluate(scope) {
-        // mathjs reads a Map scope through its own safe accessors.
-        return normalise(compiled.evaluate(new Map(scope)));
+        // mathjs reads a Map scope through its own safe accessors; only the
+        // formula's own symbols go in, numbers as exact decimals.
+        const own = new Map<string, unknown>();
+        for (const name of symbolList) {
+          const v = scope.get(name);
+          own.set(name, typeof v === 'number' ? toDecimal(v) : v);
+        }
+        return normalise(compiled.evaluate(own));
       },
     },
   };

@@ -1,5 +1,5 @@
 import { Operator } from 'json-rules-engine';
-import { asDecimal } from './decimal.js';
+import { asDecimal, isDecimal } from './decimal.js';
 import { parseDate, compareDates } from './calendar.js';
 
 /**
@@ -13,14 +13,20 @@ function missing(value: unknown): boolean {
 }
 
 function same(a: unknown, b: unknown): boolean {
-  const da = typeof a === 'boolean' ? undefined : asDecimal(a);
-  const db = typeof b === 'boolean' ? undefined : asDecimal(b);
-  if (da && db) return da.eq(db);
+  if (typeof a === 'number' && typeof b === 'number') return a === b;
+  // Decimal equality only when a side is numeric: "10" and "10.0" stay different strings.
+  if (typeof a === 'number' || typeof b === 'number' || isDecimal(a) || isDecimal(b)) {
+    const da = typeof a === 'boolean' ? undefined : asDecimal(a);
+    const db = typeof b === 'boolean' ? undefined : asDecimal(b);
+    if (da && db) return da.eq(db);
+  }
   return a === b;
 }
 
 function numeric(cmp: (c: number) => boolean) {
   return (a: unknown, b: unknown): boolean => {
+    // Two JSON numbers compare exactly as doubles; anything else goes through decimals.
+    if (typeof a === 'number' && typeof b === 'number') return cmp(a < b ? -1 : a > b ? 1 : 0);
     const da = asDecimal(a);
     const db = asDecimal(b);
     return da !== undefined && db !== undefined && cmp(da.cmp(db));

@@ -79,11 +79,15 @@ export interface Decision {
     citation?: Citation;
   }[];
   facts: {
-    inputs: {};
+    inputs: {
+      [k: string]: unknown;
+    };
     /**
      * Derived values; decimals as exact strings; null when a fact they need is missing.
      */
-    derived: {};
+    derived: {
+      [k: string]: unknown;
+    };
   };
 }
 /**

@@ -19,7 +19,9 @@ export interface Case {
   name: string;
   description?: string;
   as_of?: string;
-  facts: {};
+  facts: {
+    [k: string]: unknown;
+  };
   expect: Expectation;
 }
 /**
@@ -35,7 +37,9 @@ export interface Expectation {
   /**
    * Expected output values; decimals as strings compare exactly ("1504000" equals "1504000.00").
    */
-  outputs?: {};
+  outputs?: {
+    [k: string]: unknown;
+  };
   /**
    * Outputs that must stay unset.
    */

@@ -255,7 +255,7 @@ class Checker {
         if (formula) assignments.set(out, { kind: 'formula', formula });
       } else {
         if (!literalFits(value, outDef.type)) {
-          this.findings.push(finding('VALUE_TYPE', this.at(`${pointer}/then/${out}`), { key: out, expected: outDef.type, found: describe(value) }));
+          this.findings.push(finding('OUTPUT_VALUE_TYPE', this.at(`${pointer}/then/${out}`), { key: out, expected: outDef.type, found: describe(value) }));
         }
         assignments.set(out, { kind: 'literal', value });
       }

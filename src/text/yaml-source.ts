@@ -51,8 +51,10 @@ export function parseYaml(file: string, text: string, limits: YamlLimits = DEFAU
   for (const err of doc.errors) {
     const loc = at(err.pos[0]);
     if (err.code === 'DUPLICATE_KEY') {
-      const key = /"([^"]*)"|'([^']*)'|key\s+(\S+)/.exec(err.message);
-      findings.push(finding('YAML_DUPLICATE_KEY', loc, { key: key?.[1] ?? key?.[2] ?? key?.[3] ?? text.slice(err.pos[0], err.pos[1]) }));
+      // The error points at the repeated key's first character; the key runs to its colon.
+      const rest = text.slice(err.pos[0], text.indexOf('\n', err.pos[0]) === -1 ? undefined : text.indexOf('\n', err.pos[0]));
+      const key = (/^\s*("[^"]*"|'[^']*'|[^:]+?)\s*:/.exec(rest)?.[1] ?? rest).replace(/^["']|["']$/g, '');
+      findings.push(finding('YAML_DUPLICATE_KEY', loc, { key }));
     } else {
       findings.push(finding('YAML_SYNTAX', loc, { detail: err.message.split('\n')[0] ?? err.message }));
     }
@@ -71,6 +73,7 @@ export function parseYaml(file: string, text: string, limits: YamlLimits = DEFAU
     }
     const n = node as Node;
     if (depth > limits.maxDepth) {
+      if (findings.some((f) => f.code === 'YAML_TOO_DEEP')) return;
       findings.push(finding('YAML_TOO_DEEP', at(n.range?.[0] ?? 0, pointer), { found: depth, expected: limits.maxDepth }));
       return;
     }

@@ -1,0 +1,319 @@
+import { describe, it, expect } from 'vitest';
+import { loadRuleSet, SourceTexts, evaluate, ZhiduError, type PreparedRuleSet, type Decision } from '../src/index.js';
+import { plainPathResolver, parsePath } from '../src/eval/path-resolver.js';
+import { traceCondition } from '../src/decision/condition-trace.js';
+import { parseYaml } from '../src/text/yaml-source.js';
+
+const sources = new SourceTexts('rules/sources');
+const cite = '{ file: 004_44ebc9396ef4097f.txt, lines: [45, 45], clause: 第2篇 三(一) }';
+
+function load(yaml: string): PreparedRuleSet {
+  const r = loadRuleSet('inline.yaml', yaml, { sources });
+  if (!r.ok) throw new Error(r.findings.map((f) => `${f.line}:${f.column} ${f.message}`).join('\n'));
+  return r.ruleSet;
+}
+
+const SPLIT = load(`
+id: split
+title: 经费分担
+version: 1.0.0
+effective_from: null
+source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
+inputs:
+  type: object
+  required: [total]
+  properties:
+    total: { type: number, title: 总额, minimum: 0, x-unit: 元 }
+    a: { type: string, format: decimal, title: 甲 }
+    b: { type: string, format: decimal, title: 乙 }
+    has_contract: { type: boolean, title: 有合同 }
+    count: { type: integer, title: 次数 }
+    start: { type: string, format: date, title: 开始日期 }
+    born: { type: string, format: date, title: 出生日期 }
+    nested: { type: string, title: 嵌套 }
+derived:
+  - { id: city, title: 市级, type: decimal, formula: "total * 0.8" }
+  - { id: district, title: 区级, type: decimal, formula: "total * 20 / 100" }
+  - { id: sum_ab, title: 和, type: decimal, formula: "a + b" }
+  - { id: age, title: 年龄, type: integer, formula: "years_between(born, as_of)" }
+outputs:
+  ok: { title: 合规, type: boolean, default: false }
+  city_share: { title: 市级分担, type: decimal, x-unit: 元 }
+  flags: { title: 标记, type: list, collect: true }
+  level: { title: 等级, type: string }
+outcome: ok
+rules:
+  - id: shares
+    title: 分担
+    when: { all: [ { fact: total, operator: greaterThanInclusive, value: 0 } ] }
+    then: { ok: true, city_share: { formula: "city" } }
+    citation: ${cite}
+    reason: 市级 {{city}}，区级 {{district}}。
+  - id: exact_sum
+    title: 精确和
+    when: { all: [ { fact: sum_ab, operator: equal, value: "0.3" } ] }
+    then: { flags: exact }
+    citation: ${cite}
+    reason: 和为 {{sum_ab}}。
+  - id: zero_count
+    title: 零次
+    when: { all: [ { fact: count, operator: equal, value: 0 } ] }
+    then: { flags: zero }
+    citation: ${cite}
+    reason: 次数为零。
+  - id: no_contract
+    title: 无合同
+    when: { not: { fact: has_contract, operator: equal, value: true } }
+    then: { flags: no_contract }
+    citation: ${cite}
+    reason: 没有合同。
+  - id: early
+    title: 早于
+    when: { all: [ { fact: start, operator: dateBefore, value: "2020-02-10" } ] }
+    then: { flags: early }
+    citation: ${cite}
+    reason: 早于。
+  - id: adult
+    title: 成年
+    when: { all: [ { fact: age, operator: greaterThanInclusive, value: 18 } ] }
+    then: { flags: adult }
+    citation: ${cite}
+    reason: 成年。
+  - id: level_a
+    title: A 级
+    priority: 2
+    when: { all: [ { fact: count, operator: greaterThan, value: 5 } ] }
+    then: { level: A }
+    citation: ${cite}
+    reason: A。
+  - id: level_b
+    title: B 级
+    when: { all: [ { fact: count, operator: greaterThan, value: 1 } ] }
+    then: { level: B }
+    citation: ${cite}
+    reason: B。
+`);
+
+const rule = (d: Decision, id: string) => d.rules.find((r) => r.id === id)?.result;
+
+describe('exact decimal arithmetic', () => {
+  it('splits 1,880,000 into exactly 1,504,000 and 376,000', async () => {
+    const d = await evaluate(SPLIT, { total: 1880000 }, { asOf: '2024-01-01' });
+    expect(d.facts.derived.city).toBe('1504000');
+    expect(d.facts.derived.district).toBe('376000');
+    expect(d.outputs.city_share?.value).toBe('1504000');
+    expect(d.reasons[0]?.text).toBe('市级 1504000，区级 376000。');
+  });
+  it('adds 0.1 and 0.2 to exactly 0.3', async () => {
+    const d = await evaluate(SPLIT, { total: 1, a: '0.1', b: '0.2' }, { asOf: '2024-01-01' });
+    expect(d.facts.derived.sum_ab).toBe('0.3');
+    expect(rule(d, 'exact_sum')).toBe('true');
+    expect(0.1 + 0.2 === 0.3).toBe(false); // what binary floating point would have said
+  });
+  it('keeps more digits than a double can hold', async () => {
+    const d = await evaluate(SPLIT, { total: 1, a: '12345678901234567890.01', b: '0.02' }, { asOf: '2024-01-01' });
+    expect(d.facts.derived.sum_ab).toBe('12345678901234567890.03');
+  });
+});
+
+describe('missing, zero and false are three different things', () => {
+  it('an absent fact leaves its rule unknown, never false', async () => {
+    const d = await evaluate(SPLIT, { total: 1 }, { asOf: '2024-01-01' });
+    expect(rule(d, 'zero_count')).toBe('unknown');
+    expect(rule(d, 'no_contract')).toBe('unknown');
+    expect(d.outputs.flags?.status).toBe('unknown');
+    expect(d.missing.map((m) => m.fact)).toEqual(expect.arrayContaining(['count', 'has_contract', 'start', 'born', 'a', 'b']));
+  });
+  it('a derived fact missing one input asks only for that input, not the one supplied', async () => {
+    const d = await evaluate(SPLIT, { total: 1, a: '0.1' }, { asOf: '2024-01-01' });
+    const asked = d.missing.map((m) => m.fact);
+    expect(asked).toContain('b');
+    expect(asked).not.toContain('a');
+  });
+  it('facts under a branch already decided false are not asked for', async () => {
+    const rs = load(`
+id: branch
+title: 分支
+version: 1.0.0
+effective_from: null
+source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
+inputs: { type: object, properties: { months: { type: number, title: 工期 }, mode: { type: string, title: 方式 }, first: { type: number, title: 第一期 } } }
+outputs: { ok: { title: 合规, type: boolean } }
+outcome: ok
+rules:
+  - id: plan_ok
+    title: 合规
+    when:
+      any:
+        - all: [ { fact: months, operator: lessThanInclusive, value: 6 }, { fact: mode, operator: equal, value: lump_sum } ]
+        - all: [ { fact: months, operator: greaterThan, value: 6 }, { fact: first, operator: equal, value: 50 } ]
+    then: { ok: true }
+    citation: ${cite}
+    reason: 合规
+`);
+    const d = await evaluate(rs, { months: 6 }, { asOf: '2024-01-01' });
+    expect(d.status).toBe('undetermined');
+    expect(d.missing.map((m) => m.fact)).toEqual(['mode']);
+  });
+  it('zero is a value', async () => {
+    const d = await evaluate(SPLIT, { total: 1, count: 0 }, { asOf: '2024-01-01' });
+    expect(rule(d, 'zero_count')).toBe('true');
+  });
+  it('false is a value, and a failed not() names the condition that should not hold', async () => {
+    const no = await evaluate(SPLIT, { total: 1, has_contract: false }, { asOf: '2024-01-01' });
+    expect(rule(no, 'no_contract')).toBe('true');
+    const yes = await evaluate(SPLIT, { total: 1, has_contract: true }, { asOf: '2024-01-01' });
+    expect(rule(yes, 'no_contract')).toBe('false');
+    const failed = yes.failed.find((f) => f.rule === 'no_contract');
+    expect(failed?.conditions[0]?.text).toBe('有合同不应为是');
+  });
+  it('a default applies only once every rule that could set the output is decided', async () => {
+    const d = await evaluate(SPLIT, { total: 0 }, { asOf: '2024-01-01' });
+    expect(d.outcome).toMatchObject({ status: 'set', value: true });
+  });
+});
+
+describe('dates are compared as dates', () => {
+  it('dateBefore is a calendar comparison', async () => {
+    const before = await evaluate(SPLIT, { total: 1, start: '2020-02-09' }, { asOf: '2024-01-01' });
+    const same = await evaluate(SPLIT, { total: 1, start: '2020-02-10' }, { asOf: '2024-01-01' });
+    expect(rule(before, 'early')).toBe('true');
+    expect(rule(same, 'early')).toBe('false');
+  });
+  it('ages count completed years (周岁), turning on the birthday', async () => {
+    const eve = await evaluate(SPLIT, { total: 1, born: '2006-03-01' }, { asOf: '2024-02-29' });
+    const day = await evaluate(SPLIT, { total: 1, born: '2006-03-01' }, { asOf: '2024-03-01' });
+    expect(eve.facts.derived.age).toBe('17');
+    expect(rule(eve, 'adult')).toBe('false');
+    expect(day.facts.derived.age).toBe('18');
+    expect(rule(day, 'adult')).toBe('true');
+  });
+  it('a leap-day birthday is completed on 1 March in common years', async () => {
+    const d = await evaluate(SPLIT, { total: 1, born: '2004-02-29' }, { asOf: '2022-02-28' });
+    expect(d.facts.derived.age).toBe('17');
+  });
+  it('an impossible date is refused', async () => {
+    await expect(evaluate(SPLIT, { total: 1, born: '2023-02-30' }, { asOf: '2024-01-01' })).rejects.toMatchObject({ code: 'FACTS_INVALID' });
+  });
+});
+
+describe('facts are checked against the input schema first', () => {
+  const refuse = async (facts: unknown) => {
+    try {
+      await evaluate(SPLIT, facts, { asOf: '2024-01-01' });
+    } catch (err) {
+      if (err instanceof ZhiduError) return err;
+      throw err;
+    }
+    throw new Error('not refused');
+  };
+  it('a missing required fact', async () => {
+    const err = await refuse({});
+    expect(err.violations).toEqual([expect.objectContaining({ code: 'FACT_REQUIRED', pointer: '/total' })]);
+    expect(err.violations[0]?.message).toContain('总额');
+  });
+  it('an undeclared fact', async () => {
+    const err = await refuse({ total: 1, salary: 3 });
+    expect(err.violations).toEqual([expect.objectContaining({ code: 'FACT_UNKNOWN', pointer: '/salary' })]);
+  });
+  it('a wrongly typed fact, with expected and found', async () => {
+    const err = await refuse({ total: '1000' });
+    expect(err.violations[0]).toMatchObject({ code: 'FACT_TYPE', pointer: '/total' });
+    expect(err.violations[0]?.message).toContain('number');
+  });
+  it('a prototype key, never merged', async () => {
+    const err = await refuse(JSON.parse('{"total": 1, "__proto__": {"polluted": true}}'));
+    expect(err.violations[0]).toMatchObject({ code: 'FACT_FORBIDDEN_KEY', pointer: '/__proto__' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+  it('a bad decision date', async () => {
+    await expect(evaluate(SPLIT, { total: 1 }, { asOf: '2024-13-01' })).rejects.toMatchObject({ code: 'AS_OF_INVALID' });
+  });
+});
+
+describe('outputs', () => {
+  it('the higher-priority rule wins', async () => {
+    const d = await evaluate(SPLIT, { total: 1, count: 9 }, { asOf: '2024-01-01' });
+    expect(d.outputs.level).toMatchObject({ status: 'set', value: 'A', rules: ['level_a'] });
+  });
+  it('a lower-priority holding rule does not decide while a higher one is unknown', async () => {
+    const rs = load(`
+id: prio
+title: 优先
+version: 1.0.0
+effective_from: null
+source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
+inputs: { type: object, properties: { x: { type: integer, title: X }, y: { type: integer, title: Y } } }
+outputs: { level: { title: 等级, type: string } }
+outcome: level
+rules:
+  - { id: hi, title: 高, priority: 5, when: { all: [ { fact: x, operator: equal, value: 1 } ] }, then: { level: H }, citation: ${cite}, reason: 高 }
+  - { id: lo, title: 低, when: { all: [ { fact: y, operator: equal, value: 1 } ] }, then: { level: L }, citation: ${cite}, reason: 低 }
+`);
+    const d = await evaluate(rs, { y: 1 }, { asOf: '2024-01-01' });
+    expect(d.status).toBe('undetermined');
+    expect(d.missing.map((m) => m.fact)).toEqual(['x']);
+  });
+  it('equal-priority rules that disagree are a 422, not a silent pick', async () => {
+    const rs = load(`
+id: clash
+title: 冲突
+version: 1.0.0
+effective_from: null
+source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
+inputs: { type: object, properties: { x: { type: integer, title: X } } }
+outputs: { level: { title: 等级, type: string } }
+outcome: level
+rules:
+  - { id: one, title: 一, when: { all: [ { fact: x, operator: greaterThan, value: 0 } ] }, then: { level: A }, citation: ${cite}, reason: 一 }
+  - { id: two, title: 二, when: { all: [ { fact: x, operator: greaterThan, value: 1 } ] }, then: { level: B }, citation: ${cite}, reason: 二 }
+`);
+    await expect(evaluate(rs, { x: 5 }, { asOf: '2024-01-01' })).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT', status: 422 });
+    await expect(evaluate(rs, { x: 1 }, { asOf: '2024-01-01' })).resolves.toMatchObject({ outcome: { value: 'A' } });
+  });
+});
+
+describe('fresh state per evaluation', () => {
+  it('concurrent evaluations do not see each other, and the loaded rule set is frozen', async () => {
+    const runs = await Promise.all(Array.from({ length: 50 }, (_, i) => evaluate(SPLIT, { total: i * 10 }, { asOf: '2024-01-01' })));
+    runs.forEach((d, i) => expect(d.outputs.city_share?.value).toBe(String(i * 8)));
+    expect(Object.isFrozen(SPLIT.definition)).toBe(true);
+    expect(Object.isFrozen(SPLIT.definition.rules[0])).toBe(true);
+  });
+});
+
+describe('a condition json-rules-engine never evaluated is shown as not evaluated', () => {
+  it('maps an unevaluated leaf to not_evaluated and does not count it as failed', () => {
+    const trace = traceCondition({ all: [{ fact: 'total', operator: 'equal', value: 1, factResult: 2, result: false }, { fact: 'count', operator: 'equal', value: 0 }] }, SPLIT.facts);
+    expect(trace.result).toBe('false');
+    if (trace.kind === 'fact') throw new Error('expected a boolean node');
+    expect(trace.children.map((c) => c.result)).toEqual(['false', 'not_evaluated']);
+  });
+});
+
+describe('paths are plain property paths', () => {
+  it('resolves own properties only', () => {
+    expect(plainPathResolver({ a: { b: [5, 6] } }, '$.a.b[1]')).toBe(6);
+    expect(plainPathResolver({ a: {} }, '$.a.constructor')).toBeUndefined();
+    expect(plainPathResolver({ a: {} }, '$.a.toString')).toBeUndefined();
+  });
+  it('refuses JSONPath filters, scripts and recursive descent', () => {
+    for (const p of ['$..a', '$.a[?(@.b)]', "$[(process.exit())]", '$.a.__proto__', '$', 'a.b', '$.a[*]']) {
+      expect(parsePath(p), p).toBeUndefined();
+    }
+  });
+});
+
+describe('hostile YAML', () => {
+  it('refuses text over the size limit before parsing it', () => {
+    const r = parseYaml('big.yaml', 'a: ' + 'x'.repeat(2000), { maxBytes: 1000, maxDepth: 40, maxAliases: 0 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.findings[0]).toMatchObject({ code: 'YAML_TOO_LARGE', line: 1, column: 1 });
+  });
+  it('refuses a billion-laughs alias bomb', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]'].join('\n');
+    const r = parseYaml('bomb.yaml', bomb, { maxBytes: 10000, maxDepth: 40, maxAliases: 5 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.findings.some((f) => f.code === 'YAML_ALIAS_LIMIT')).toBe(true);
+  });
+});

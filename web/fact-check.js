@@ -1,0 +1,120 @@
+// Client-side check of one answer against the rule set's input schema, worded with the
+// API's own message templates (served from /app/messages.json), so a caseworker sees the
+// same sentence whether the browser or the server caught the mistake.
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+let templates = {
+  FACT_REQUIRED: { zh: '缺少必填事实 “{key}”' },
+  FACT_TYPE: { zh: '事实 “{key}” 应为 {expected}，实际为 {found}' },
+};
+
+export function useTemplates(t) {
+  if (t && typeof t === 'object') templates = { ...templates, ...t };
+}
+
+function format(code, params) {
+  const t = templates[code]?.zh ?? code;
+  return t.replace(/\{(key|expected|found|detail)\}/g, (_, name) => (params[name] === undefined ? '' : String(params[name])));
+}
+
+function keyOf(name, prop) {
+  return prop.title ? `${name}（${prop.title}）` : name;
+}
+
+function isValidDate(s) {
+  if (!DATE.test(s)) return false;
+  const [y, m, d] = s.split('-').map(Number);
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
+}
+
+/** The JSON type a schema property expects, in the API's wording. */
+function typeWord(prop) {
+  if (prop.format === 'date') return '日期 YYYY-MM-DD';
+  if (prop.format === 'decimal') return '十进制数字字符串';
+  return prop.type;
+}
+
+/**
+ * raw: the string the control holds ('' = not answered).
+ * Returns { empty: true } | { value } | { error } — value already converted to its JSON type.
+ */
+export function checkAnswer(name, prop, raw, required) {
+  const key = keyOf(name, prop);
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  if (text === '' || text === undefined || text === null) {
+    return required ? { error: format('FACT_REQUIRED', { key }) } : { empty: true };
+  }
+  const typeError = (expected) => ({ error: format('FACT_TYPE', { key, expected, found: JSON.stringify(text) }) });
+
+  if (Array.isArray(prop.enum)) {
+    const hit = prop.enum.find((v) => String(v) === text);
+    if (hit === undefined) {
+      const allowed = prop.enum.map((v) => {
+        const label = prop['x-enum-titles']?.[String(v)];
+        return label ? `${JSON.stringify(v)}（${label}）` : JSON.stringify(v);
+      });
+      return typeError(`${allowed.join('、')} 之一`);
+    }
+    return { value: hit };
+  }
+
+  let value;
+  switch (prop.type) {
+    case 'boolean':
+      if (text !== 'true' && text !== 'false') return typeError('boolean');
+      return { value: text === 'true' };
+    case 'integer':
+      if (!INTEGER.test(text)) return typeError('integer');
+      value = Number(text);
+      break;
+    case 'number':
+      if (!DECIMAL.test(text)) return typeError('number');
+      value = Number(text);
+      break;
+    default:
+      value = text;
+      if (prop.format === 'date' && !isValidDate(text)) return typeError(typeWord(prop));
+      if (prop.format === 'decimal' && !DECIMAL.test(text)) return typeError(typeWord(prop));
+      if (prop.maxLength !== undefined && [...text].length > prop.maxLength) return typeError(`长度不超过 ${prop.maxLength} 的字符串`);
+      if (prop.pattern !== undefined) {
+        let re = null;
+        try {
+          re = new RegExp(prop.pattern, 'u');
+        } catch {
+          re = null;
+        }
+        if (re && !re.test(text)) return typeError(`符合格式 ${prop.pattern} 的字符串`);
+      }
+      return { value };
+  }
+  // Ranges, as ajv words them ("comparison limit").
+  const bounds = [
+    ['minimum', '>=', (v, l) => v >= l],
+    ['maximum', '<=', (v, l) => v <= l],
+    ['exclusiveMinimum', '>', (v, l) => v > l],
+    ['exclusiveMaximum', '<', (v, l) => v < l],
+  ];
+  for (const [kw, cmp, ok] of bounds) {
+    if (typeof prop[kw] === 'number' && !ok(value, prop[kw])) {
+      return { error: format('FACT_TYPE', { key, expected: `${cmp} ${prop[kw]}`, found: JSON.stringify(value) }) };
+    }
+  }
+  return { value };
+}
+
+/** Human range text for a numeric question: "0 至 20 届". */
+export function rangeText(prop) {
+  const unit = prop['x-unit'] ? ` ${prop['x-unit']}` : '';
+  const lo = prop.minimum ?? prop.exclusiveMinimum;
+  const hi = prop.maximum ?? prop.exclusiveMaximum;
+  const loWord = prop.exclusiveMinimum !== undefined ? '（不含）' : '';
+  const hiWord = prop.exclusiveMaximum !== undefined ? '（不含）' : '';
+  if (lo !== undefined && hi !== undefined) return `${lo}${loWord} 至 ${hi}${hiWord}${unit}`;
+  if (lo !== undefined) return `${loWord ? '大于' : '不小于'} ${lo}${unit}`;
+  if (hi !== undefined) return `${hiWord ? '小于' : '不大于'} ${hi}${unit}`;
+  return '';
+}

@@ -1,0 +1,52 @@
+// Chinese wording of facts and outputs: titles from the rule set's schema (or, failing
+// that, from the decision's own traces), enum labels, 是/否, units.
+
+/** name → {title, enumTitles, unit, type} from the rule set and the decision. */
+export function factCatalogue(ruleset, decision) {
+  const cat = new Map();
+  for (const [name, p] of Object.entries(ruleset?.inputs?.properties || {})) {
+    cat.set(name, { title: p.title, enumTitles: p['x-enum-titles'], unit: p['x-unit'], type: p.type, format: p.format, input: true });
+  }
+  for (const d of ruleset?.derived || []) {
+    if (!cat.has(d.id)) cat.set(d.id, { title: d.title, unit: d['x-unit'], type: d.type, input: false });
+  }
+  const visit = (c) => {
+    if (!c) return;
+    if (c.kind === 'fact' && c.title && !cat.has(c.fact)) cat.set(c.fact, { title: c.title });
+    for (const ch of c.children || []) visit(ch);
+  };
+  for (const r of decision?.rules || []) visit(r.condition);
+  for (const m of decision?.missing || []) if (!cat.has(m.fact)) cat.set(m.fact, { title: m.title });
+  return cat;
+}
+
+export function displayFact(info, value) {
+  if (value === null || value === undefined) return '（未知）';
+  if (typeof value === 'boolean') return value ? '是' : '否';
+  if (Array.isArray(value)) return value.map((v) => displayFact(info, v)).join('、') || '（无）';
+  const label = info?.enumTitles?.[String(value)];
+  if (label) return label;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return info?.unit ? `${value} ${info.unit}` : String(value);
+}
+
+/** An output's Chinese wording: the decision's display, else value and unit. */
+export function displayOutput(o) {
+  if (!o) return '';
+  if (o.status === 'unknown') return '待定（尚缺事实）';
+  if (o.display) return o.display;
+  const v = o.value;
+  if (v === null || v === undefined) return '（无）';
+  if (typeof v === 'boolean') return v ? '是' : '否';
+  if (Array.isArray(v)) return v.length ? v.join('、') : '（无）';
+  return o.unit ? `${v} ${o.unit}` : String(v);
+}
+
+/** CSS tone of the headline: yes / no / pending / value. */
+export function outcomeTone(decision) {
+  if (!decision || decision.status === 'undetermined') return 'pending';
+  const v = decision.outcome?.value;
+  if (v === true) return 'yes';
+  if (v === false) return 'no';
+  return 'value';
+}

@@ -1,0 +1,124 @@
+// Ask and decide: the form generated from the rule set's inputs, and the explained result.
+
+import { api } from '../api.js';
+import { h, clear, announce } from '../dom.js';
+import { can } from '../session.js';
+import { summary, currentVersion, effectiveText, sourceText } from '../rulesets.js';
+import { buildFactForm } from '../fact-form.js';
+import { renderDecision, outcomeLine } from '../decision-view.js';
+import { renderDeterminations } from '../determination.js';
+import { decisionRecord } from '../records.js';
+
+/** "/facts/age" or "/age" → "age". */
+export function factOfPointer(pointer) {
+  const parts = String(pointer || '').split('/').filter(Boolean);
+  if (parts[0] === 'facts') parts.shift();
+  return parts[0]?.replace(/~1/g, '/').replace(/~0/g, '~') ?? '';
+}
+
+export async function evaluatePage(main, { params, isCurrent }) {
+  const [id] = params;
+  const detail = await api.ruleset(id);
+  if (!isCurrent()) return;
+  const rs = summary(detail);
+  const version = currentVersion(detail);
+  // The whole definition of the version in force: input schema, derived facts, outputs.
+  const ruleset = version?.definition ?? version;
+  clear(main);
+  main.appendChild(h('p', { class: 'breadcrumb' }, h('a', { href: '#/' }, '规则集'), ' › ', rs.title));
+  main.appendChild(h('h1', {}, rs.title));
+  main.appendChild(
+    h(
+      'dl',
+      { class: 'ruleset-meta' },
+      h('dt', {}, '来源文件'),
+      h('dd', {}, sourceText(rs.source) || '—'),
+      h('dt', {}, '现行版本'),
+      h('dd', {}, rs.inForce ? `v${rs.version}` : `今天没有施行中的版本（最新为 v${rs.version}）`),
+      h('dt', {}, '施行日期'),
+      h('dd', {}, effectiveText(rs)),
+    ),
+  );
+  if (rs.description) main.appendChild(h('p', { class: 'description' }, rs.description));
+  if (!can('evaluate')) {
+    main.appendChild(h('p', { class: 'notice' }, '您的角色不能作出决定。'));
+    return;
+  }
+
+  const result = h('section', { class: 'result', 'aria-labelledby': 'result-h', hidden: true });
+  const form = buildFactForm(ruleset, { onSubmit: submit });
+  main.appendChild(
+    h(
+      'div',
+      { class: 'ask-decide' },
+      h('section', { class: 'ask', 'aria-labelledby': 'ask-h' }, h('h2', { id: 'ask-h' }, '申请人情况'), form.element),
+      result,
+    ),
+  );
+
+  let busy = false;
+  let shown = 0;
+  // Each new result gets a sequence number, so a reader (or a test) can tell it from the last.
+  const stamp = () => {
+    result.dataset.seq = String(++shown);
+  };
+  async function submit(facts, asOf) {
+    if (busy) return;
+    busy = true;
+    const button = form.element.querySelector('button[type=submit]');
+    button.disabled = true;
+    button.textContent = '正在评估…';
+    try {
+      const rec = decisionRecord(await api.evaluate(rs.id, facts, asOf));
+      const d = rec.decision;
+      form.setNeeded(d.missing, d.status);
+      showResult(rec);
+      // The caseworker's next step decides where focus goes: asking what is still
+      // needed, or reading the decision.
+      if (d.missing?.length) {
+        announce(`${outcomeLine(d)}。还需询问 ${d.missing.length} 项事实。`);
+        form.element.querySelector('.needed-panel')?.focus();
+      } else {
+        announce(outcomeLine(d));
+        result.querySelector('.outcome-line')?.focus();
+      }
+    } catch (e) {
+      if (e.status === 400 && e.violations.length) {
+        form.showErrors(
+          e.violations.map((v) => ({ fact: factOfPointer(v.pointer), message: v.message ?? v.message_zh ?? e.messageZh })),
+          '服务器拒绝了以下内容，请更正后再评估',
+        );
+      } else {
+        result.hidden = false;
+        clear(result).appendChild(h('p', { class: 'error', role: 'alert', tabindex: '-1' }, `评估失败：${e.messageZh || e.message}`));
+        stamp();
+        result.firstChild.focus();
+      }
+    } finally {
+      busy = false;
+      button.disabled = false;
+      button.textContent = '评估';
+    }
+  }
+
+  function showResult(rec) {
+    clear(result);
+    result.hidden = false;
+    result.appendChild(h('h2', { id: 'result-h' }, '评估结果'));
+    result.appendChild(renderDecision(rec.decision, { id: rec.id, ruleset, headingLevel: 3 }));
+    result.querySelector('.outcome-line')?.setAttribute('tabindex', '-1');
+    if (rec.id) {
+      result.appendChild(
+        h(
+          'p',
+          { class: 'result-actions' },
+          // The notice and the record are read back through GET /v1/decisions/{id}.
+          can('readDecisions') ? h('a', { class: 'button', href: `#/decisions/${encodeURIComponent(rec.id)}/notice` }, '打印决定书') : null,
+          can('readDecisions') ? h('a', { class: 'button', href: `#/decisions/${encodeURIComponent(rec.id)}` }, '查看决定记录') : null,
+        ),
+      );
+      if (rec.decision.status === 'decided') result.appendChild(renderDeterminations(rec, { headingLevel: 3 }));
+    }
+    stamp();
+  }
+}
