@@ -12,9 +12,21 @@ export function api(name: string): { $ref: string } {
 export const problemResponses = (...statuses: number[]): Record<number, { $ref: string; description: string }> =>
   Object.fromEntries(statuses.map((s) => [s, { ...api('Problem'), description: 'application/problem+json' }]));
 
+/**
+ * Files refer to each other relatively (decision.schema.json), which the type
+ * generator resolves on disk; the OpenAPI generator needs the absolute $id.
+ */
+function absoluteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(absoluteRefs);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && /^[a-z-]+\.schema\.json/.test(v) ? `https://zhidu.dev/schemas/${v}` : absoluteRefs(v)]),
+  );
+}
+
 /** Register the bundled schemas once: the same objects validate requests and feed /docs. */
 export function addSchemas(app: FastifyInstance): void {
-  for (const name of ['decision', 'rule-set', 'api']) app.addSchema(loadSchema(name));
+  for (const name of ['decision', 'rule-set', 'api']) app.addSchema(absoluteRefs(loadSchema(name)) as { $id: string });
 }
 
 export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'] as const;

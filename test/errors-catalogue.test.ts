@@ -17,3 +17,12 @@ describe('error catalogue', () => {
     });
   }
 });
+
+describe('docs/errors.md tables', () => {
+  const doc = readFileSync('docs/errors.md', 'utf8');
+  it('give each code its catalogue status, and list no code that does not exist', () => {
+    const rows = [...doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1] as string, Number(m[2])] as const);
+    for (const code of Object.keys(ERRORS) as ErrorCode[]) expect(rows.find(([c]) => c === code)?.[1], code).toBe(ERRORS[code].status);
+    expect(rows.filter(([c]) => !(c in ERRORS))).toEqual([]);
+  });
+});

@@ -317,3 +317,29 @@ describe('hostile YAML', () => {
     if (!r.ok) expect(r.findings.some((f) => f.code === 'YAML_ALIAS_LIMIT')).toBe(true);
   });
 });
+
+describe('selector facts', () => {
+  it('a rule failing only on a selector fact did not apply and is not a failed pathway', async () => {
+    const rs = load(`
+id: matters
+title: 事项
+version: 1.0.0
+effective_from: null
+source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
+inputs:
+  type: object
+  required: [matter]
+  properties:
+    matter: { type: string, title: 事项, enum: [buy, sell], x-selector: true }
+    area: { type: number, title: 面积 }
+outputs: { ok: { title: 合规, type: boolean, default: false } }
+outcome: ok
+rules:
+  - { id: buy_ok, title: 购买, when: { all: [ { fact: matter, operator: equal, value: buy }, { fact: area, operator: lessThan, value: 60 } ] }, then: { ok: true }, citation: ${cite}, reason: 可购买 }
+  - { id: sell_ok, title: 出售, when: { all: [ { fact: matter, operator: equal, value: sell }, { fact: area, operator: lessThan, value: 90 } ] }, then: { ok: true }, citation: ${cite}, reason: 可出售 }
+`);
+    const d = await evaluate(rs, { matter: 'buy', area: 70 }, { asOf: '2024-01-01' });
+    expect(d.failed.map((f) => f.rule)).toEqual(['buy_ok']);
+    expect(d.rules.find((r) => r.id === 'sell_ok')?.result).toBe('false');
+  });
+});

@@ -74,7 +74,10 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
       config: { permission: 'batch', accepts: ['application/json', 'application/x-ndjson'] },
       bodyLimit: limits.batchBodyBytes,
       // Items are validated one by one (each gets its own problem), not the array as a whole.
-      validatorCompiler: () => (data: unknown) => (Array.isArray(data) || data instanceof Readable || isAsyncIterable(data) ? { value: data } : { error: new ProblemError(problem('REQUEST_INVALID', { detail: 'body must be a JSON array (or NDJSON)' }, { pointer: '' })) }),
+      validatorCompiler: ({ httpPart }) =>
+        httpPart !== 'body'
+          ? (data: unknown) => ({ value: data })
+          : (data: unknown) => (Array.isArray(data) || isAsyncIterable(data) ? { value: data } : { error: new ProblemError(problem('REQUEST_INVALID', { detail: 'body must be a JSON array (or NDJSON)' }, { pointer: '' })) }),
       schema: {
         tags: ['decisions'],
         summary: 'Decide many fact sets: a JSON array, or NDJSON streamed in and out',

@@ -92,7 +92,6 @@ export const ERRORS = {
   ROUTE_NOT_FOUND: { status: 404, zh: '接口 {found} 不存在', en: 'No endpoint {found}' },
   DECISION_NOT_FOUND: { status: 404, zh: '决定 “{key}” 不存在', en: 'Decision "{key}" not found' },
   SOURCE_NOT_FOUND: { status: 404, zh: '原文 “{key}” 不存在或行号 {found} 超出范围', en: 'Source text "{key}" not found or lines {found} out of range' },
-  METHOD_NOT_ALLOWED: { status: 405, zh: '接口不支持 {found} 方法', en: 'Method {found} not allowed here' },
   DETERMINATION_CONFLICT: { status: 409, zh: '该决定已有经办人意见 “{found}”；如需更改，请以 supersedes 指明最新一条（{expected}）', en: 'The decision already has determination "{found}"; to change it, send supersedes with the latest one ({expected})' },
   VERSION_UNAVAILABLE: { status: 409, zh: '记录所用的规则集 {key} 版本 {found} 未加载，无法重放', en: 'Rule set {key} version {found}, used by the record, is not loaded; cannot replay' },
   BODY_TOO_LARGE: { status: 413, zh: '请求体过大：上限 {expected} 字节', en: 'Request body too large: limit {expected} bytes' },

@@ -101,8 +101,11 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     if (trace.result === 'true') {
       reasons.push({ rule: rule.id, holds: true, text: renderTemplate(def.reason, lookup), citation: trace.citation });
     } else if (trace.result === 'false') {
+      const conditions = culprits(trace.condition, rs.facts);
+      // A rule for another matter (it fails only on selector facts) did not apply; it is no failed pathway.
+      if (conditions.length > 0 && conditions.every((c) => rs.facts.get(c.fact)?.selector === true)) continue;
       if (def.reason_not) reasons.push({ rule: rule.id, holds: false, text: renderTemplate(def.reason_not, lookup), citation: trace.citation });
-      failed.push({ rule: rule.id, title: def.title, citation: trace.citation, conditions: culprits(trace.condition, rs.facts) });
+      failed.push({ rule: rule.id, title: def.title, citation: trace.citation, conditions });
     }
   }
 

@@ -164,6 +164,10 @@ export interface InputProperty {
    */
   'x-unit'?: string;
   'x-examples'?: unknown[];
+  /**
+   * The fact selects which matter is being decided (e.g. 申请 / 转售). A rule that fails only on selector facts did not apply: it is not listed among the failed pathways.
+   */
+  'x-selector'?: boolean;
 }
 /**
  * This interface was referenced by `RuleSet`'s JSON-Schema

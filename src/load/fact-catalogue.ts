@@ -10,6 +10,8 @@ export interface FactInfo {
   readonly enum?: readonly unknown[];
   readonly enumTitles?: Readonly<Record<string, string>>;
   readonly unit?: string;
+  /** Selects the matter decided: rules failing only on selectors did not apply. */
+  readonly selector?: boolean;
 }
 
 /** `as_of` is always known: the date the decision is made for. */
@@ -50,6 +52,7 @@ export function buildFactCatalogue(rs: RuleSet): Map<string, FactInfo> {
       ...(p.enum ? { enum: p.enum } : {}),
       ...(p['x-enum-titles'] ? { enumTitles: p['x-enum-titles'] } : {}),
       ...(p['x-unit'] ? { unit: p['x-unit'] } : {}),
+      ...(p['x-selector'] ? { selector: true } : {}),
     });
   }
   for (const d of rs.derived ?? []) {
