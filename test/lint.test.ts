@@ -74,3 +74,18 @@ describe('interval sets (exact decimal)', () => {
   ];
   for (const [name, set, , text] of cases) it(name, () => expect(show(set)).toBe(text));
 });
+
+describe('contradictions are reported where the author wrote them together', async () => {
+  const { writtenTogether } = await import('../src/lint/satisfiability.js');
+  it.each([
+    [['/rules/0/when/all/0', '/rules/0/when/all/1'], true],
+    [['/rules/0/when/all/0', '/rules/0/when/all/2/all/1'], true],
+    [['/rules/0/when/all/3/any/0/all/0', '/rules/0/when/all/4/any/1/all/0'], false],
+    [['/rules/0/when/any/0', '/rules/0/when/any/1'], false],
+  ])('%j → %s', (pointers, expected) => expect(writtenTogether(pointers)).toBe(expected));
+
+  it('the bundled settlement rules have no contradiction between branches of different “any”s', async () => {
+    const [report] = await lintPaths(['rules/hukou-settlement.yaml'], 'rules/sources');
+    expect(report?.findings.filter((f) => f.code === 'LINT_CONTRADICTION' || f.code === 'LINT_NEVER_FIRES')).toEqual([]);
+  });
+});

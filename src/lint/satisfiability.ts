@@ -42,6 +42,9 @@ export function checkSatisfiability(ctx: LintContext): Finding[] {
       const seen = new Set<string>();
       for (const d of dead) {
         const c = d as Contradiction;
+        // A dead DNF term mixing branches of different `any`s is not something the author wrote
+        // together; only literals joined by `all` alone contradict each other as written.
+        if (dead.length < dnf.length && !writtenTogether(c.pointers)) continue;
         if (seen.has(c.pointer + c.zh)) continue;
         seen.add(c.pointer + c.zh);
         const whole = dead.length === dnf.length;
@@ -78,6 +81,8 @@ export function checkSatisfiability(ctx: LintContext): Finding[] {
 
 interface Contradiction {
   readonly pointer: string;
+  /** The literals that exclude each other (one: it contradicts the declared range). */
+  readonly pointers: readonly string[];
   readonly zh: string;
   readonly en: string;
 }
@@ -115,7 +120,7 @@ function contradiction(term: readonly Literal[], facts: ReadonlyMap<string, Fact
       if (unsatisfiable(meet(domain, constraints[k] as Constraint))) {
         const t = literalText(l, facts);
         const d = describeDomain(domain);
-        return { pointer: l.pointer, zh: `条件${t.zh}与输入定义矛盾（${info?.title ?? fact}的取值范围为 ${d.zh}）`, en: `${t.en} contradicts the declared range of ${fact} (${d.en})` };
+        return { pointer: l.pointer, pointers: [l.pointer], zh: `条件${t.zh}与输入定义矛盾（${info?.title ?? fact}的取值范围为 ${d.zh}）`, en: `${t.en} contradicts the declared range of ${fact} (${d.en})` };
       }
     }
     for (let a = 0; a < lits.length; a++) {
@@ -123,12 +128,22 @@ function contradiction(term: readonly Literal[], facts: ReadonlyMap<string, Fact
         if (unsatisfiable(meet(meet(domain, constraints[a] as Constraint), constraints[b] as Constraint))) {
           const ta = literalText(lits[a] as Literal, facts);
           const tb = literalText(lits[b] as Literal, facts);
-          return { pointer: (lits[b] as Literal).pointer, zh: `条件${ta.zh}与${tb.zh}不可能同时成立`, en: `${ta.en} and ${tb.en} cannot both hold` };
+          return { pointer: (lits[b] as Literal).pointer, pointers: [(lits[a] as Literal).pointer, (lits[b] as Literal).pointer], zh: `条件${ta.zh}与${tb.zh}不可能同时成立`, en: `${ta.en} and ${tb.en} cannot both hold` };
         }
       }
     }
     const texts = lits.map((l) => literalText(l, facts));
-    return { pointer: (lits[lits.length - 1] as Literal).pointer, zh: `关于${info?.title ?? fact}的条件${texts.map((t) => t.zh).join('、')}不可能同时成立`, en: `${texts.map((t) => t.en).join(', ')} cannot all hold` };
+    return { pointer: (lits[lits.length - 1] as Literal).pointer, pointers: lits.map((l) => l.pointer), zh: `关于${info?.title ?? fact}的条件${texts.map((t) => t.zh).join('、')}不可能同时成立`, en: `${texts.map((t) => t.en).join(', ')} cannot all hold` };
   }
   return undefined;
+}
+
+/** Are the literals joined only by `all` nodes below their common ancestor (so the author required them together)? */
+export function writtenTogether(pointers: readonly string[]): boolean {
+  if (pointers.length < 2) return true;
+  const parts = pointers.map((p) => p.split('/'));
+  let common = 0;
+  while (parts.every((p) => p[common] === (parts[0] as string[])[common])) common += 1;
+  // Index segments are numbers; the node kinds on each path below the common ancestor must all be `all`.
+  return parts.every((p) => p.slice(common - 1).every((seg) => /^\d+$/.test(seg) || seg === 'all'));
 }
