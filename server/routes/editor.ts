@@ -274,7 +274,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       }
       if (!from) throw new ZhiduError('NO_VERSION_IN_FORCE', { key: id, found: asOf });
       const pop = body.population;
-      const records: AsyncIterable<PopulationRecord> = 'records' in pop ? fromArray(pop.records) : generated(to.definition, pop.count, pop.seed ?? 1);
+      const records: AsyncIterable<PopulationRecord> = 'records' in pop ? fromArray(pop.records) : generated(to.definition, pop.count, pop.seed ?? 1, asOf);
       const report = await runImpact(records, { from, to, asOf, sampleSize: body.sample ?? 10 });
       return report;
     },
@@ -312,7 +312,7 @@ const impactBody = {
   },
 } as const;
 
-async function* generated(def: PreparedRuleSet['definition'], count: number, seed: number): AsyncGenerator<PopulationRecord> {
+async function* generated(def: PreparedRuleSet['definition'], count: number, seed: number, asOf: string): AsyncGenerator<PopulationRecord> {
   let line = 0;
-  for (const facts of generatePopulation(def, count, { seed })) yield { line: ++line, facts };
+  for (const facts of generatePopulation(def, count, { seed, asOf })) yield { line: ++line, facts };
 }

@@ -195,8 +195,9 @@ program
   .requiredOption('--count <n>', 'number of records', (v) => Number.parseInt(v, 10))
   .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 1)
   .option('--out <file>', 'output file (.ndjson or .csv); default stdout')
+  .option('--as-of <date>', 'decision date the population is for (dates behind ages and periods cluster around their thresholds)', '2024-12-31')
   .option('--rules <dir>', 'rules directory', 'rules')
-  .action(async (ruleset: string, opts: { count: number; seed: number; out?: string; rules: string }) => {
+  .action(async (ruleset: string, opts: { count: number; seed: number; out?: string; asOf: string; rules: string }) => {
     if (!(opts.count >= 0) || !Number.isFinite(opts.seed)) {
       process.stderr.write('用法错误：--count 与 --seed 应为整数\n');
       process.exitCode = 2;
@@ -207,7 +208,7 @@ program
       process.exitCode = 2;
       return;
     }
-    await writePopulation(rs.definition, opts.count, opts.seed, opts.out);
+    await writePopulation(rs.definition, opts.count, opts.seed, opts.out, opts.asOf);
   });
 
 program

@@ -173,7 +173,8 @@ export class ImpactAggregator {
       group = { rules, titles, count: 0, newly_eligible: 0, no_longer_eligible: 0, amount_change: {}, sample: [] };
       this.groups.set(groupKey, group);
     }
-    const changedCase = (): ChangedCase => ({ line, facts, rules, from: side(from), to: side(to) });
+    const focus = new Set(rules);
+    const changedCase = (): ChangedCase => ({ line, facts, rules, from: side(from, focus), to: side(to, focus) });
     if (group) {
       group.count += 1;
       group.newly_eligible += newly;
@@ -244,12 +245,13 @@ function differenceRules(from: Decision, to: Decision, outputsChanged: ReadonlyS
   return [...out].sort();
 }
 
-export function side(d: Decision): Side {
+/** One version's answer for a changed case: the reasons, and the failed pathways among the rules that made the difference. */
+export function side(d: Decision, focus?: ReadonlySet<string>): Side {
   return {
     status: d.status,
     outcome: d.outcome.value,
     display: d.status === 'undetermined' ? '待定' : label(d.outcome),
     outputs: Object.fromEntries(Object.values(d.outputs).filter((o) => o.status !== 'unset').map((o) => [o.id, o.value])),
-    explanation: [...d.reasons.map((r) => `${r.holds ? '✔' : '✘'} ${r.text}〔${r.citation.clause}〕`), ...d.failed.map((f) => `✘ 未满足：${f.title}〔${f.citation.clause}〕`)],
+    explanation: [...d.reasons.map((r) => `${r.holds ? '✔' : '✘'} ${r.text}〔${r.citation.clause}〕`), ...d.failed.filter((f) => !focus || focus.has(f.rule)).map((f) => `✘ 未满足：${f.title}〔${f.citation.clause}〕${f.conditions.length ? `：${f.conditions.map((c) => `${c.text}（实际 ${c.actual_display ?? '未知'}）`).join('；')}` : ''}`)],
   };
 }

@@ -11,7 +11,7 @@ function csvCell(v: unknown): string {
 }
 
 /** Stream N generated records to a file (NDJSON, or CSV by extension) or stdout, honouring backpressure. */
-export async function writePopulation(rs: RuleSet, count: number, seed: number, out?: string): Promise<void> {
+export async function writePopulation(rs: RuleSet, count: number, seed: number, out?: string, asOf?: string): Promise<void> {
   const stream: WriteStream | NodeJS.WriteStream = out ? createWriteStream(out) : process.stdout;
   const csv = out ? formatOf(out) === 'csv' : false;
   const columns = Object.keys(rs.inputs.properties);
@@ -21,7 +21,7 @@ export async function writePopulation(rs: RuleSet, count: number, seed: number, 
   if (csv) await write(columns.join(',') + '\n');
   let chunk = '';
   let n = 0;
-  for (const facts of generatePopulation(rs, count, { seed })) {
+  for (const facts of generatePopulation(rs, count, { seed, ...(asOf ? { asOf } : {}) })) {
     chunk += csv ? columns.map((c) => csvCell(facts[c])).join(',') + '\n' : JSON.stringify(facts) + '\n';
     if (++n % 1000 === 0) {
       await write(chunk);
