@@ -4,11 +4,14 @@ import { formatFinding, ZhiduError, type Finding } from '../../src/errors/findin
 import { loadRuleSet } from '../../src/load/load-rule-set.js';
 import type { PreparedRuleSet } from '../../src/load/prepared-rule-set.js';
 import { lintText } from '../../src/lint/lint-rule-set.js';
+import { runSuite, newCoverage, recordCoverage } from '../../src/testing/run-suite.js';
+import { Registry } from '../../src/load/registry.js';
 import { diffRuleSets, formatDiff } from '../../src/versions/rule-set-diff.js';
 import { runImpact, fromArray } from '../../src/impact/run-impact.js';
 import { generatePopulation } from '../../src/impact/population-generator.js';
 import type { PopulationRecord } from '../../src/impact/population-reader.js';
 import { problem, sendProblem, type Problem } from '../problem.js';
+import { parseJsonBody } from '../json-body.js';
 import { problemResponses, YAML_TYPES } from '../schemas.js';
 import { idParams } from './evaluate.js';
 
@@ -86,6 +89,17 @@ function loadDraft(app: FastifyInstance, reply: FastifyReply, draft: DraftBody):
 export async function editorRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.zhidu;
   const { registry, live } = ctx;
+
+  // These routes carry whole rule files inside JSON ({yaml, tests}): in this plugin only, a JSON
+  // string may be as long as a YAML upload (the other limits — depth, prototype keys — still hold).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string, { ...ctx.config.limits, stringLength: Math.max(ctx.config.limits.stringLength, ctx.config.limits.yamlBytes) }));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   app.post<{ Body: unknown }>(
     '/v1/lint',
@@ -197,6 +211,69 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       const from = request.query.from ? versionOr404(app, id, request.query.from) : (inForceOrNull(app, id, today()) ?? (registry.latest(id) as PreparedRuleSet));
       const diff = diffRuleSets(from.definition, draft.definition);
       return { ...diff, text: formatDiff(diff) };
+    },
+  );
+
+  app.get<{ Params: { id: string; version: string } }>(
+    '/v1/rulesets/:id/versions/:version/source',
+    {
+      config: { permission: 'validate' },
+      schema: {
+        tags: ['editing'],
+        summary: 'The YAML a version was loaded or published from, and the rule set\'s test suite (to start a draft)',
+        security: [{ apiKey: [] }],
+        params: { type: 'object', required: ['id', 'version'], properties: { id: { type: 'string', maxLength: 200 }, version: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$' } } },
+        response: { ...problemResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const rs = versionOr404(app, request.params.id, request.params.version);
+      const tests = live.testsFor(rs.id);
+      return { id: rs.id, version: rs.version, file: rs.file, yaml: rs.text, ...(tests ? { tests: tests.text, tests_file: tests.file } : {}) };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: unknown }>(
+    '/v1/rulesets/:id/test',
+    {
+      config: { permission: 'validate', accepts: ACCEPTS },
+      bodyLimit: ctx.config.limits.yamlBytes * 2,
+      schema: {
+        tags: ['editing'],
+        summary: 'Run the rule set\'s test cases against a draft (each case meets the version in force on its date, the draft included)',
+        security: [{ apiKey: [] }],
+        params: idParams,
+        body: anyBody,
+        response: { ...problemResponses(400, 401, 403, 404, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      const body = draftOf(request.body);
+      const draft = loadDraft(app, reply, body);
+      if (!draft) return reply;
+      const tests = body.tests !== undefined ? { file: `${id}.test.yaml`, text: body.tests } : live.testsFor(id);
+      if (!tests) return sendProblem(reply, problem('PUBLISH_REJECTED', { detail: '没有测试文件' }));
+      const scratch = new Registry(registry.sources);
+      for (const v of registry.versions(draft.id)) if (v.version !== draft.version) scratch.add(v);
+      scratch.add(draft);
+      const run = await runSuite(tests.file, scratch, { text: tests.text });
+      const coverage = newCoverage();
+      for (const c of run.cases) if (c.decision && c.decision.ruleset.hash === draft.hash) recordCoverage(coverage, c.decision);
+      const onDraft = run.cases.filter((c) => c.decision?.ruleset.hash === draft.hash).length;
+      return {
+        file: tests.file,
+        passed: run.cases.filter((c) => c.ok).length,
+        failed: run.cases.filter((c) => !c.ok).length,
+        on_draft: onDraft,
+        findings: withText(run.findings),
+        cases: run.cases.map((c) => ({ name: c.name, ok: c.ok, line: c.line, failures: c.failures, version: c.decision?.ruleset.version ?? null })),
+        coverage: {
+          rules: draft.rules.length,
+          rules_held: [...coverage.rules.values()].filter((r) => r.true).length,
+          never_held: draft.rules.filter((r) => !coverage.rules.get(r.id)?.true).map((r) => r.id),
+        },
+      };
     },
   );
 
