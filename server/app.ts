@@ -68,7 +68,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    forceCloseConnections: false,
     ajv: {
       // Requests are refused, never repaired: no stripping, no coercion.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, keywords: [...ANNOTATIONS] },

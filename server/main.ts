@@ -1,5 +1,6 @@
 import { loadConfig } from './config.js';
 import { buildApp } from './app.js';
+import { writeSync } from 'node:fs';
 import { formatFinding } from '../src/errors/finding.js';
 
 /**
@@ -23,16 +24,21 @@ let closing = false;
 const shutdown = (signal: string) => {
   if (closing) return;
   closing = true;
-  process.stderr.write(`${signal}: closing (finishing in-flight requests)\n`);
+  // Synchronous: process.exit would drop what an async pipe write has not flushed.
+  writeSync(2, `${signal}: closing (finishing in-flight requests)\n`);
   const timer = setTimeout(() => {
-    process.stderr.write('shutdown timed out\n');
+    writeSync(2, 'shutdown timed out\n');
     process.exit(1);
   }, 30_000);
   timer.unref();
+  // Keep-alive connections whose request was in flight at close become idle only after
+  // their response; close them as they do, or the server would wait for the client.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  sweep.unref();
   app.close().then(
     () => process.exit(0),
     (err: unknown) => {
-      process.stderr.write(`shutdown failed: ${String(err)}\n`);
+      writeSync(2, `shutdown failed: ${(err as Error)?.stack ?? String(err)}\n`);
       process.exit(1);
     },
   );

@@ -155,6 +155,34 @@ rules:
     expect(d.status).toBe('undetermined');
     expect(d.missing.map((m) => m.fact)).toEqual(['mode']);
   });
+  it('facts under a nested branch already decided are not asked for', async () => {
+    const rs = load(`
+id: branch
+title: 分支
+version: 1.0.0
+effective_from: null
+source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
+inputs:
+  type: object
+  properties:
+    flag: { type: boolean, title: 标志 }
+    x: { type: integer, title: 甲数 }
+    y: { type: integer, title: 乙数 }
+outputs:
+  ok: { title: 合规, type: boolean }
+outcome: ok
+rules:
+  - id: r
+    title: 规则
+    when: { any: [ { all: [ { fact: flag, operator: equal, value: true }, { fact: x, operator: greaterThan, value: 1 } ] }, { fact: y, operator: equal, value: 1 } ] }
+    then: { ok: true }
+    citation: ${cite}
+    reason: 成立。
+`);
+    const d = await evaluate(rs, { flag: false }, { asOf: '2024-01-01' });
+    expect(d.status).toBe('undetermined');
+    expect(d.missing.map((m) => m.fact)).toEqual(['y']);
+  });
   it('zero is a value', async () => {
     const d = await evaluate(SPLIT, { total: 1, count: 0 }, { asOf: '2024-01-01' });
     expect(rule(d, 'zero_count')).toBe('true');

@@ -101,7 +101,8 @@ export function unknownFacts(node: ConditionTrace): string[] {
     if (node.expected_fact && node.expected === null) out.push(node.expected_fact);
     return out;
   }
-  // A branch already decided (true or false) cannot change the result: its absent facts are not worth asking.
+  // A decided branch (true, or an all() with one false child) needs nothing more.
+  if (node.result !== 'unknown') return [];
   return node.children.filter((c) => c.result !== 'true' && c.result !== 'false').flatMap(unknownFacts);
 }
 

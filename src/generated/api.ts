@@ -170,11 +170,15 @@ export interface Decision {
     citation?: Citation;
   }[];
   facts: {
-    inputs: {};
+    inputs: {
+      [k: string]: unknown;
+    };
     /**
      * Derived values; decimals as exact strings; null when a fact they need is missing.
      */
-    derived: {};
+    derived: {
+      [k: string]: unknown;
+    };
   };
 }
 /**
@@ -465,6 +469,15 @@ export interface DecisionSummary {
    * Headline value (JSON text when not a string), or undetermined.
    */
   outcome: string;
+  /**
+   * The caseworker's latest determination on the decision, or null.
+   */
+  determination: null | {
+    agree: boolean;
+    reason: string | null;
+    caller: string;
+    time: string;
+  };
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

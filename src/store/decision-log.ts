@@ -15,6 +15,8 @@ export interface DecisionSummary {
   readonly as_of: string;
   readonly status: string;
   readonly outcome: string;
+  /** The caseworker's latest determination on it, if any. */
+  readonly determination: { readonly agree: boolean; readonly reason: string | null; readonly caller: string; readonly time: string } | null;
 }
 
 export interface ListFilter {
@@ -190,6 +192,17 @@ export class DecisionLog {
     );
     const more = rows.length > filter.limit;
     const page = rows.slice(0, filter.limit);
+    const latest = new Map<string, DeterminationContent>();
+    if (page.length > 0) {
+      const det = await this.db.query<{ content: string }>(
+        `SELECT content FROM ${this.s}.log WHERE kind = 'determination' AND subject = ANY($1::text[]) ORDER BY seq`,
+        [page.map((r) => r.id)],
+      );
+      for (const d of det.rows) {
+        const c = JSON.parse(d.content) as DeterminationContent;
+        latest.set(c.decision_id, c);
+      }
+    }
     return {
       items: page.map((r) => ({
         id: r.id,
@@ -199,6 +212,7 @@ export class DecisionLog {
         as_of: r.as_of,
         status: r.status,
         outcome: r.outcome,
+        determination: ((d) => (d ? { agree: d.agree, reason: d.reason, caller: d.caller, time: d.time } : null))(latest.get(r.id)),
       })),
       next: more && page.length > 0 ? Number(page[page.length - 1]?.seq) : null,
     };

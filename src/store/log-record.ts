@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { canonicalJson, sha256 } from '../load/canonical-json.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../load/canonical-json.js';
 import type { Decision } from '../generated/decision.js';
 
 /** What a decision record says: the content its hash covers. */
@@ -41,12 +42,38 @@ export function newId(): string {
 }
 
 export function pending(content: LogContent): PendingRecord {
-  return { content, text: canonicalJson(content) };
+  return { content, text: canonicalText(content) };
+}
+
+/**
+ * The same text as canonicalJson (sorted keys, undefined members dropped),
+ * built with plain loops: a decision record is tens of kilobytes and this
+ * runs once per decision on the request path.
+ */
+export function canonicalText(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + canonicalText(v[i]);
+    return s + ']';
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined) continue;
+    s += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalText(x);
+    first = false;
+  }
+  return s + '}';
 }
 
 /** Each link's hash covers the previous hash and this record's canonical content. */
 export function linkHash(prevHash: string, text: string): string {
-  return sha256(`${prevHash}\n${text}`);
+  return createHash('sha256').update(prevHash).update('\n').update(text).digest('hex');
 }
 
 /** The outcome as one filterable word: the headline value, or "undetermined". */

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 
 /**
  * The little of SQL the decision log needs, over either embedded PGlite or a
@@ -30,37 +31,78 @@ export async function connect(options: ConnectOptions): Promise<SqlClient> {
 }
 
 async function connectPglite(dataDir: string | undefined): Promise<SqlClient> {
-  const { PGlite } = await import('@electric-sql/pglite');
   let dir: string | undefined;
   if (dataDir !== undefined) {
     mkdirSync(dataDir, { recursive: true });
     dir = `${dataDir}/pglite`;
   }
-  const db = dir === undefined ? new PGlite() : new PGlite(dir);
-  await db.waitReady;
+  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dir } });
+  const pendingReplies = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: Error) => void }>();
+  let nextId = 1;
+  let failure: Error | null = null;
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', () => resolve());
+  });
+  worker.on('message', (m: { id: number; rows?: unknown[]; error?: string; code?: string }) => {
+    const p = pendingReplies.get(m.id);
+    if (!p) return;
+    pendingReplies.delete(m.id);
+    if (m.error !== undefined) p.reject(Object.assign(new Error(m.error), { code: m.code }));
+    else p.resolve(m.rows ?? []);
+  });
+  const fail = (err: Error) => {
+    failure = err;
+    for (const p of pendingReplies.values()) p.reject(err);
+    pendingReplies.clear();
+  };
+  worker.on('error', fail);
+  worker.on('exit', () => fail(new Error('database closed')));
+
+  const send = <T>(message: Record<string, unknown>): Promise<T[]> =>
+    new Promise<T[]>((resolve, reject) => {
+      if (failure) return reject(failure);
+      const id = nextId++;
+      pendingReplies.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
+      worker.postMessage({ ...message, id });
+    });
+  const run = async <T>(text: string, params: readonly unknown[] = []) => ({ rows: await send<T>({ text, params }) });
+
+  // One connection: a transaction holds it from BEGIN to COMMIT, other queries wait their turn.
+  let turn: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const result = turn.then(fn, fn);
+    turn = result.catch(() => {});
+    return result;
+  };
   let closed = false;
   return {
     kind: 'pglite',
-    async query<T>(text: string, params: readonly unknown[] = []) {
-      if (closed) throw new Error('database closed');
-      const r = await db.query<T>(text, params as unknown[]);
-      return { rows: r.rows };
+    query<T>(text: string, params: readonly unknown[] = []) {
+      if (closed) return Promise.reject(new Error('database closed'));
+      return exclusive(() => run<T>(text, params));
     },
-    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-      if (closed) throw new Error('database closed');
-      return db.transaction(async (tx) =>
-        fn({
-          async query<R>(text: string, params: readonly unknown[] = []) {
-            const r = await tx.query<R>(text, params as unknown[]);
-            return { rows: r.rows };
-          },
-        }),
-      );
+    transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+      if (closed) return Promise.reject(new Error('database closed'));
+      return exclusive(async () => {
+        await run('BEGIN');
+        try {
+          const result = await fn({ query: run });
+          await run('COMMIT');
+          return result;
+        } catch (err) {
+          await run('ROLLBACK').catch(() => {});
+          throw err;
+        }
+      });
     },
     async close() {
       if (closed) return;
       closed = true;
-      await db.close();
+      await exclusive(async () => {
+        if (!failure) await send({ op: 'close' }).catch(() => {});
+        await worker.terminate();
+      });
     },
   };
 }

@@ -6,7 +6,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect, type SqlClient } from '../../src/store/sql-client.js';
 import { DecisionLog } from '../../src/store/decision-log.js';
-import { pending, newId, type DeterminationContent } from '../../src/store/log-record.js';
+import { createHash } from 'node:crypto';
+import { pending, newId, canonicalText, linkHash, type DeterminationContent } from '../../src/store/log-record.js';
+import { canonicalJson } from '../../src/load/canonical-json.js';
 import { BACKENDS, uniqueSchema } from './harness.js';
 
 const run = promisify(execFile);
@@ -96,5 +98,20 @@ describe.each(BACKENDS)('the decision log on %s', (backend) => {
       if (backend === 'postgres') await db.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
       await db.close();
     }
+  });
+});
+
+describe('record text', () => {
+  it.each([
+    [{ b: 1, a: [1, { d: undefined, c: 'x' }], e: null, f: '引号"\n' }],
+    [{ n: 1e21, m: -0, t: true, arr: [undefined, null] }],
+    [[]],
+    ['plain'],
+  ])('is the canonical JSON of the content (%j)', (value) => {
+    expect(canonicalText(value)).toBe(canonicalJson(value));
+  });
+
+  it('chains: sha256 of the previous hash, a newline and the text', () => {
+    expect(linkHash('0'.repeat(64), '{}')).toBe(createHash('sha256').update(`${'0'.repeat(64)}\n{}`).digest('hex'));
   });
 });

@@ -210,6 +210,8 @@ describe('recorded decisions', () => {
     expect(after.hash).toBe(before.hash);
     expect(after.determinations.map((d: { agree: boolean; reason: string | null }) => [d.agree, d.reason])).toEqual([[true, null], [false, '材料不全']]);
     expect((await server.app.inject(as('caseworker', { method: 'POST', url: '/v1/decisions/nope/determinations', payload: { agree: true } }))).statusCode).toBe(404);
+    const listed = (await server.app.inject(as('caseworker', { method: 'GET', url: '/v1/decisions?limit=5' }))).json();
+    expect(listed.items.find((x: { id: string }) => x.id === id).determination).toMatchObject({ agree: false, reason: '材料不全', caller: 'test-caseworker' });
   });
 });
 

@@ -1,0 +1,87 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { seedKeysFile, uniqueSchema, KEYS, EVALUATE } from './harness.js';
+import { startServerProcess, post } from './processes.js';
+import { connect } from '../../src/store/sql-client.js';
+import { DecisionLog } from '../../src/store/decision-log.js';
+
+const run = promisify(execFile);
+const good = [
+  { facts: { role: 'secretary_or_director', terms_reelected: 1 } },
+  { facts: { role: 'member', terms_reelected: 0, birth_date: '1960-03-01' } },
+  { facts: { role: 'member' } },
+];
+const bad = [{ facts: { role: 'boss' } }, '{"facts":', '{"facts":{"role":"member","__proto__":{}}}', { facts: { role: 'member' }, as_of: '2024-13-01' }];
+
+/** Mixed good and bad requests; returns the ids of the decisions answered 200. */
+async function mixedRun(urls: readonly string[], n: number): Promise<{ ok: string[]; refused: number }> {
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const body = i % 3 === 2 ? bad[i % bad.length] : good[i % good.length];
+      return post(`${urls[i % urls.length]}${EVALUATE}`, KEYS.caseworker, body);
+    }),
+  );
+  for (const r of results) expect([200, 400]).toContain(r.status);
+  return { ok: results.filter((r) => r.status === 200).map((r) => r.body.id as string), refused: results.filter((r) => r.status !== 200).length };
+}
+
+describe('a server process with the embedded database', () => {
+  it('records a mixed run, shuts down on SIGTERM, and `zhidu log verify` passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhidu-proc-'));
+    const env = { ZHIDU_RULES_DIR: 'test/fixtures/good', ZHIDU_SOURCES_DIR: 'rules/sources', ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: seedKeysFile(dir), DATABASE_URL: '' };
+    const server = await startServerProcess(env);
+    const ready = await fetch(`${server.url}/ready`);
+    expect(ready.status).toBe(200);
+    const { ok, refused } = await mixedRun([server.url], 60);
+    expect(ok.length).toBe(40);
+    expect(refused).toBe(20);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const { stdout } = await run(process.execPath, ['bin/zhidu.js', 'log', 'verify', '--data-dir', dir], { env: { ...process.env, DATABASE_URL: '' } });
+    expect(stdout).toMatch(/决定日志完整：40 条记录/);
+  }, 180_000);
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreSQL', () => {
+  it('serve and record side by side in one unbroken chain; SIGTERM finishes in-flight requests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhidu-pg-'));
+    const schema = uniqueSchema('zm');
+    const env = { ZHIDU_RULES_DIR: 'test/fixtures/good', ZHIDU_SOURCES_DIR: 'rules/sources', ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: seedKeysFile(dir), DATABASE_URL: process.env.DATABASE_URL as string, ZHIDU_DB_SCHEMA: schema };
+    const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    const db = await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
+    try {
+      const first = await mixedRun([a!.url, b!.url], 150);
+      // In flight while A is told to stop: every request A accepted is answered and recorded.
+      const inflight = Promise.all(Array.from({ length: 40 }, (_, i) => post(`${(i % 2 ? a : b)!.url}${EVALUATE}`, KEYS.caseworker, good[i % good.length]).catch(() => null)));
+      await new Promise((r) => setTimeout(r, 5));
+      a!.child.kill('SIGTERM');
+      const late = await inflight;
+      expect(await a!.exited, a!.output()).toBe(0);
+      const answered = late.filter((r) => r?.status === 200).map((r) => r!.body.id as string);
+      for (const r of late) if (r) expect([200, 503]).toContain(r.status);
+      const more = await mixedRun([b!.url], 30);
+      b!.child.kill('SIGTERM');
+      expect(await b!.exited, b!.output()).toBe(0);
+
+      const log = await DecisionLog.open(db, schema);
+      const result = await log.verify();
+      const all = [...first.ok, ...answered, ...more.ok];
+      expect(result).toMatchObject({ ok: true, records: all.length });
+      for (const id of all) expect(await log.getDecision(id), id).not.toBeNull();
+      const callers = await db.query<{ n: string }>(`SELECT count(DISTINCT caller) AS n FROM "${schema}".log`);
+      expect(Number(callers.rows[0]?.n)).toBe(1);
+
+      const { stdout } = await run(process.execPath, ['bin/zhidu.js', 'log', 'verify'], { env: { ...process.env, ZHIDU_DB_SCHEMA: schema } });
+      expect(stdout).toMatch(new RegExp(`决定日志完整：${all.length} 条记录`));
+    } finally {
+      a!.child.kill('SIGKILL');
+      b!.child.kill('SIGKILL');
+      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.close();
+    }
+  }, 240_000);
+});
