@@ -5,11 +5,12 @@
  * when DATABASE_URL is set, once with PostgreSQL. After each run the log is
  * verified and its record count compared with the 2xx responses.
  *
+ * With PostgreSQL it also runs ZHIDU_WORKERS=BENCH_WORKERS (default 2) processes.
  * BENCH_SECONDS (default 15), BENCH_CONNECTIONS (50), BENCH_RULESET
  * (hukou-settlement, else the committee-subsidy example), BENCH_FACTS (JSON file).
  */
 import autocannon from 'autocannon';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +32,13 @@ const body = JSON.stringify({ facts, as_of: '2025-06-01' });
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   // utime and stime are fields 14 and 15 of stat; after the command name they are at 11 and 12 (0-based).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  let total = (Number(fields[11]) + Number(fields[12])) / 100;
+  // Cluster workers are children of the server process: count them too.
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+    for (const child of children ? children.split(' ') : []) total += cpuSeconds(Number(child));
+  }
+  return total;
 }
 
 const key = `bench_${randomBytes(12).toString('hex')}`;
@@ -72,4 +79,6 @@ process.stdout.write(`POST /v1/rulesets/${ruleset}/evaluate, ${connections} conn
 await bench('PGlite (embedded)', { ZHIDU_DATA_DIR: join(dir, 'pglite'), ZHIDU_KEYS_FILE: keysFile, DATABASE_URL: '' });
 if (process.env.DATABASE_URL) {
   await bench('PostgreSQL', { ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: keysFile, DATABASE_URL: process.env.DATABASE_URL, ZHIDU_DB_SCHEMA: `bench_${randomBytes(4).toString('hex')}` });
+  const workers = process.env.BENCH_WORKERS ?? '2';
+  await bench(`PostgreSQL, ZHIDU_WORKERS=${workers}`, { ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: keysFile, DATABASE_URL: process.env.DATABASE_URL, ZHIDU_DB_SCHEMA: `bench_${randomBytes(4).toString('hex')}`, ZHIDU_WORKERS: workers });
 }

@@ -43,6 +43,8 @@ export interface Config {
   readonly watchRules: boolean;
   /** How often each server polls the published-versions table (0 = never). */
   readonly versionPollMs: number;
+  /** Server processes sharing the port (node cluster); more than 1 needs DATABASE_URL. */
+  readonly workers: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.ZHIDU_LOG_LEVEL ?? 'warn',
     watchRules: env.ZHIDU_WATCH_RULES === '1' || (env.ZHIDU_WATCH_RULES === undefined && env.NODE_ENV === 'development'),
     versionPollMs: int(env, 'ZHIDU_VERSION_POLL_MS', 1000),
+    workers: Math.max(1, int(env, 'ZHIDU_WORKERS', 1)),
     limits: {
       bodyBytes: int(env, 'ZHIDU_BODY_LIMIT', DEFAULT_LIMITS.bodyBytes),
       batchBodyBytes: int(env, 'ZHIDU_BATCH_BODY_LIMIT', DEFAULT_LIMITS.batchBodyBytes),

@@ -1,9 +1,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { startTestApp, stopTestApp, as, EVALUATE, RULESET, type TestServer } from './harness.js';
 import { matchesSchema } from './response-schemas.js';
 
+const run = promisify(execFile);
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestApp();
@@ -123,6 +127,22 @@ describe('validate', () => {
     expect(f).toMatchObject({ file: 'bad.yaml', line, severity: 'error' });
     expect(f.text).toMatch(new RegExp(`^bad\\.yaml:${line}:\\d+: error \\[UNDECLARED_FACT\\]`));
     expect(res.json().ok).toBe(false);
+  });
+
+  it('gives exactly what `zhidu validate --json` gives for the same file', async () => {
+    const dir = mkdtempSync(join('scratch-validate-'));
+    try {
+      const file = join(dir, 'broken.yaml');
+      const text = good.replace('outcome: eligible', 'outcome: eligibility').replace('value: 70', 'value: "seventy"');
+      writeFileSync(file, text);
+      const cli = await run(process.execPath, ['bin/zhidu.js', 'validate', '--json', file]).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
+      const expected = JSON.parse(cli.stdout).findings;
+      expect(expected.length).toBeGreaterThan(1);
+      const res = await server.app.inject(as('editor', { method: 'POST', url: `/v1/validate?file=${encodeURIComponent(file)}`, payload: text, headers: { 'content-type': 'text/yaml' } }));
+      expect(res.json().findings.map(({ text: _t, ...f }: { text: string }) => f)).toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses JSON, and callers without the editor role', async () => {

@@ -85,3 +85,32 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
     }
   }, 240_000);
 });
+
+describe.skipIf(!process.env.DATABASE_URL)('ZHIDU_WORKERS=2 (node cluster on PostgreSQL)', () => {
+  it('starts two workers on one port, records into one chain, and stops them on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhidu-cluster-'));
+    const schema = uniqueSchema('zc');
+    const env = { ZHIDU_WORKERS: '2', ZHIDU_RULES_DIR: 'test/fixtures/good', ZHIDU_SOURCES_DIR: 'rules/sources', ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: seedKeysFile(dir), DATABASE_URL: process.env.DATABASE_URL as string, ZHIDU_DB_SCHEMA: schema };
+    const server = await startServerProcess(env);
+    const db = await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 1 });
+    try {
+      // Both workers listen (the first line resolved startServerProcess; wait for the second).
+      for (let i = 0; i < 200 && (server.output().match(/\(worker \d+\)/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(new Set(server.output().match(/\(worker \d+\)/g)).size).toBe(2);
+      const { ok } = await mixedRun([server.url], 90);
+      server.child.kill('SIGTERM');
+      expect(await server.exited, server.output()).toBe(0);
+      const result = await (await DecisionLog.open(db, schema)).verify();
+      expect(result).toMatchObject({ ok: true, records: ok.length });
+    } finally {
+      server.child.kill('SIGKILL');
+      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.close();
+    }
+  }, 240_000);
+
+  it('refuses more than one worker on the embedded database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhidu-cluster-'));
+    await expect(startServerProcess({ ZHIDU_WORKERS: '2', ZHIDU_DATA_DIR: dir, DATABASE_URL: '' })).rejects.toThrow(/needs DATABASE_URL/);
+  }, 60_000);
+});
