@@ -228,16 +228,20 @@ function label(o: OutputValue): string {
 }
 
 /**
- * The rules that made the difference: those holding in one version and not
- * the other; when the same rules hold but an output they set changed (an
- * amount's formula), the rules that set it.
+ * The rules that made the difference: those whose result (holds, fails,
+ * unknown) differs between the versions; when every rule decides the same but
+ * an output changed (an amount's formula), the rules that set it.
  */
 function differenceRules(from: Decision, to: Decision, outputsChanged: ReadonlySet<string>): string[] {
   const a = new Map(from.rules.map((r) => [r.id, r.result]));
   const b = new Map(to.rules.map((r) => [r.id, r.result]));
   const out = new Set<string>();
   for (const id of new Set([...a.keys(), ...b.keys()])) {
-    if ((a.get(id) === 'true') !== (b.get(id) === 'true')) out.add(id);
+    // Any change of a rule's result counts, unknown → false included (a case leaving 待定);
+    // a rule only one version has counts where it holds.
+    const ra = a.get(id);
+    const rb = b.get(id);
+    if (ra === undefined || rb === undefined ? (ra ?? rb) === 'true' : ra !== rb) out.add(id);
   }
   if (out.size === 0) {
     for (const id of outputsChanged) for (const r of [...(from.outputs[id]?.rules ?? []), ...(to.outputs[id]?.rules ?? [])]) out.add(r);
