@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { loadRuleSet, SourceTexts } from '../src/index.js';
-import { runImpact, fromArray } from '../src/impact/run-impact.js';
+import { runImpact, runImpactParallel, fromArray } from '../src/impact/run-impact.js';
 import { readPopulation, splitCsv } from '../src/impact/population-reader.js';
 import { generatePopulation } from '../src/impact/population-generator.js';
 import { formatImpact } from '../src/impact/format-impact.js';
@@ -47,6 +47,18 @@ describe('impact of v1.0.0 → v1.1.0 on a hand-checked population', () => {
   it('on the day before, the member aged 67 is still compared under the same date for both versions', async () => {
     const r = await runImpact(fromArray([people[2] as Record<string, unknown>]), { from: v1, to: v1, asOf: '2025-06-01' });
     expect(r.changed).toBe(0);
+  });
+});
+
+describe('impact across worker threads', () => {
+  it('gives the same report as one thread (counts, exact totals, groups)', async () => {
+    const people = [...generatePopulation(v1.definition, 3000, { seed: 11, asOf: '2025-06-01' })];
+    const opts = { from: v1, to: v2, asOf: '2025-06-01', concurrency: 50 };
+    const one = await runImpact(fromArray(people), opts);
+    const three = await runImpactParallel(fromArray(people), { ...opts, workers: 3, sourcesDir: 'rules/sources' });
+    const strip = (r: typeof one) => ({ ...r, elapsed_ms: 0, records_per_second: 0, sample: r.sample.map((c) => c.line), by_rule: r.by_rule.map((g) => ({ ...g, sample: g.sample.length })) });
+    expect(three.changed).toBeGreaterThan(0);
+    expect(strip(three)).toEqual({ ...strip(one), sample: strip(three).sample, by_rule: strip(one).by_rule.map((g) => ({ ...g, sample: strip(three).by_rule.find((x) => x.rules.join() === g.rules.join())?.sample })) });
   });
 });
 

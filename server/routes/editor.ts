@@ -7,7 +7,8 @@ import { lintText } from '../../src/lint/lint-rule-set.js';
 import { runSuite, newCoverage, recordCoverage } from '../../src/testing/run-suite.js';
 import { Registry } from '../../src/load/registry.js';
 import { diffRuleSets, formatDiff } from '../../src/versions/rule-set-diff.js';
-import { runImpact, fromArray } from '../../src/impact/run-impact.js';
+import { runImpact, runImpactParallel, fromArray } from '../../src/impact/run-impact.js';
+import { availableParallelism } from 'node:os';
 import { generatePopulation } from '../../src/impact/population-generator.js';
 import type { PopulationRecord } from '../../src/impact/population-reader.js';
 import { problem, sendProblem, type Problem } from '../problem.js';
@@ -352,8 +353,12 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       if (!from) throw new ZhiduError('NO_VERSION_IN_FORCE', { key: id, found: asOf });
       const pop = body.population;
       const records: AsyncIterable<PopulationRecord> = 'records' in pop ? fromArray(pop.records) : generated(to.definition, pop.count, pop.seed ?? 1, asOf);
-      const report = await runImpact(records, { from, to, asOf, sampleSize: body.sample ?? 10 });
-      return report;
+      const count = 'records' in pop ? pop.records.length : pop.count;
+      // Large populations are split across worker threads (one per CPU, at most 4), so a request
+      // for 100 000 applicants does not hold this thread for the whole run.
+      const workers = count >= 5000 ? Math.min(4, availableParallelism()) : 1;
+      const options = { from, to, asOf, sampleSize: body.sample ?? 10 };
+      return workers > 1 ? runImpactParallel(records, { ...options, workers, sourcesDir: registry.sources.dir }) : runImpact(records, options);
     },
   );
 }

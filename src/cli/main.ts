@@ -8,7 +8,8 @@ import { lintPaths, countSeverities } from '../lint/lint-rule-set.js';
 import { diffRuleSets, formatDiff } from '../versions/rule-set-diff.js';
 import { resolveVersion } from '../versions/version-spec.js';
 import { readPopulation, fileSize } from '../impact/population-reader.js';
-import { runImpact } from '../impact/run-impact.js';
+import { runImpact, runImpactParallel } from '../impact/run-impact.js';
+import { availableParallelism } from 'node:os';
 import { formatImpact } from '../impact/format-impact.js';
 import { writePopulation } from '../impact/write-population.js';
 import { decisionRecords, parseRange } from '../impact/decision-records.js';
@@ -224,11 +225,12 @@ program
   .option('--db-schema <name>', 'schema of the decision log (default $ZHIDU_DB_SCHEMA or zhidu)')
   .option('--as-of <date>', 'decision date for both versions (default: the new version\'s effective date, or today)')
   .option('--rules <dir>', 'rules directory', 'rules')
-  .option('--concurrency <n>', 'cases evaluated at once', (v) => Number.parseInt(v, 10), 64)
+  .option('--concurrency <n>', 'cases per batch (each worker holds at most two batches)', (v) => Number.parseInt(v, 10), 64)
+  .option('--workers <n>', 'worker threads (default: the number of CPUs, at most 8; 1 = this thread only)', (v) => Number.parseInt(v, 10))
   .option('--sample <n>', 'changed cases to show', (v) => Number.parseInt(v, 10), 3)
   .option('--json', 'machine-readable report')
   .option('--no-progress', 'no progress bar')
-  .action(async (ruleset: string, opts: { to: string; from?: string; population?: string; decisions?: string; databaseUrl?: string; dataDir?: string; dbSchema?: string; asOf?: string; rules: string; concurrency: number; sample: number; json?: boolean; progress: boolean }) => {
+  .action(async (ruleset: string, opts: { to: string; from?: string; population?: string; decisions?: string; databaseUrl?: string; dataDir?: string; dbSchema?: string; asOf?: string; rules: string; concurrency: number; workers?: number; sample: number; json?: boolean; progress: boolean }) => {
     const { registry } = loadRulePaths(existsSync(opts.rules) ? [opts.rules] : [], sourcesDir());
     const base = existsSync(ruleset) ? ruleSetArg(ruleset, opts.rules) : undefined;
     const id = base?.id ?? ruleset;
@@ -276,16 +278,18 @@ program
     bar?.start(total || 1, 0, { records: 0, speed: 0 });
     const records: AsyncIterable<PopulationRecord> =
       db && range ? decisionRecords(db, opts.dbSchema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu', { ruleset: id, ...range }) : readPopulation(opts.population as string, from, (n) => (bytes += n));
-    const report = await runImpact(records, {
+    const workers = Math.max(1, Math.min(8, opts.workers ?? availableParallelism()));
+    const impactOptions = {
       from,
       to: to.ruleSet,
       asOf,
       concurrency: opts.concurrency,
       sampleSize: Math.max(opts.sample, 10),
-      onProgress: (n) => {
+      onProgress: (n: number) => {
         if (n % 1024 < opts.concurrency) bar?.update(total ? bytes : 0, { records: n, speed: Math.round(n / ((performance.now() - started) / 1000)) });
       },
-    }).finally(() => db?.close());
+    };
+    const report = await (workers > 1 ? runImpactParallel(records, { ...impactOptions, workers, sourcesDir: sourcesDir() }) : runImpact(records, impactOptions)).finally(() => db?.close());
     bar?.update(total || 1, { records: report.records, speed: report.records_per_second });
     bar?.stop();
     process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatImpact(report, { sample: opts.sample }) + '\n');

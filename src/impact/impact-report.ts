@@ -259,3 +259,54 @@ export function side(d: Decision, focus?: ReadonlySet<string>): Side {
     explanation: [...d.reasons.map((r) => `${r.holds ? '✔' : '✘'} ${r.text}〔${r.citation.clause}〕`), ...d.failed.filter((f) => !focus || focus.has(f.rule)).map((f) => `✘ 未满足：${f.title}〔${f.citation.clause}〕${f.conditions.length ? `：${f.conditions.map((c) => `${c.text}（实际 ${c.actual_display ?? '未知'}）`).join('；')}` : ''}`)],
   };
 }
+
+/** Combine the reports of disjoint parts of one population (one per worker) into the report of the whole. */
+export function mergeReports(parts: readonly ImpactReport[], sampleSize = 10, samplePerRule = 2): ImpactReport {
+  const first = parts[0];
+  if (!first) throw new Error('mergeReports: no reports');
+  const sum = (f: (r: ImpactReport) => number) => parts.reduce((n, r) => n + f(r), 0);
+  const dec = (v: string) => toDecimal(v);
+  const amounts = first.amounts.map((a) => {
+    const same = parts.map((r) => r.amounts.find((x) => x.output === a.output) as AmountImpact);
+    const from = same.reduce((t, x) => t.plus(dec(x.total_from)), toDecimal(0));
+    const to = same.reduce((t, x) => t.plus(dec(x.total_to)), toDecimal(0));
+    return { ...a, up: same.reduce((n, x) => n + x.up, 0), down: same.reduce((n, x) => n + x.down, 0), total_from: decimalText(from), total_to: decimalText(to), total_change: decimalText(to.minus(from)) };
+  });
+  const transitions = new Map<string, { from: string; to: string; count: number }>();
+  for (const r of parts) for (const t of r.outcome.transitions) {
+    const k = `${t.from}→${t.to}`;
+    const m = transitions.get(k) ?? { from: t.from, to: t.to, count: 0 };
+    m.count += t.count;
+    transitions.set(k, m);
+  }
+  const groups = new Map<string, RuleGroup>();
+  for (const r of parts) for (const g of r.by_rule) {
+    const k = g.rules.join(',');
+    const m = groups.get(k) ?? { rules: g.rules, titles: g.titles, count: 0, newly_eligible: 0, no_longer_eligible: 0, amount_change: {}, sample: [] };
+    m.count += g.count;
+    m.newly_eligible += g.newly_eligible;
+    m.no_longer_eligible += g.no_longer_eligible;
+    for (const [o, v] of Object.entries(g.amount_change)) m.amount_change[o] = decimalText(dec(m.amount_change[o] ?? '0').plus(dec(v)));
+    for (const c of g.sample) if (m.sample.length < samplePerRule) m.sample.push(c);
+    groups.set(k, m);
+  }
+  return {
+    ...first,
+    records: sum((r) => r.records),
+    invalid: sum((r) => r.invalid),
+    changed: sum((r) => r.changed),
+    unchanged: sum((r) => r.unchanged),
+    outcome: {
+      ...first.outcome,
+      newly_eligible: sum((r) => r.outcome.newly_eligible),
+      no_longer_eligible: sum((r) => r.outcome.no_longer_eligible),
+      became_undetermined: sum((r) => r.outcome.became_undetermined),
+      became_decided: sum((r) => r.outcome.became_decided),
+      transitions: [...transitions.values()].sort((x, y) => y.count - x.count),
+    },
+    amounts,
+    by_rule: [...groups.values()].sort((x, y) => y.count - x.count),
+    sample: parts.flatMap((r) => r.sample).sort((x, y) => x.line - y.line).slice(0, sampleSize),
+    invalid_sample: parts.flatMap((r) => r.invalid_sample).sort((x, y) => x.line - y.line).slice(0, sampleSize),
+  };
+}

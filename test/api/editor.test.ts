@@ -134,10 +134,10 @@ describe('diff and impact', () => {
 
   it('impact of a draft on a generated population and on given records', async () => {
     const draft = V11.replace('version: 1.1.0', 'version: 1.2.0').replace('effective_from: "2025-01-01"', 'effective_from: "2026-01-01"').replace('"900 + 50', '"1000 + 50');
-    const generated = await inject('editor', { method: 'POST', url: `/v1/rulesets/${RULESET}/impact`, payload: { to: { yaml: draft }, population: { count: 2000, seed: 9 } } });
+    const generated = await inject('editor', { method: 'POST', url: `/v1/rulesets/${RULESET}/impact`, payload: { to: { yaml: draft }, population: { count: 6000, seed: 9 } } });
     expect(generated.statusCode, generated.body).toBe(200);
     const r = generated.json();
-    expect(r).toMatchObject({ records: 2000, from: { version: '1.1.0' }, to: { version: '1.2.0' }, as_of: '2026-01-01' });
+    expect(r).toMatchObject({ records: 6000, from: { version: '1.1.0' }, to: { version: '1.2.0' }, as_of: '2026-01-01' });
     expect(r.by_rule.map((g: { rules: string[] }) => g.rules.join())).toEqual(['director_subsidy']);
     const directors = r.by_rule[0].count as number;
     expect(r.amounts[0].total_change).toBe(String(directors * 100));
