@@ -168,7 +168,8 @@ export function describeSet(set: IntervalSet, unit = ''): string {
       if (lo !== null) parts.push(i.loIncl ? `${lo}${u} 及以上` : `大于 ${lo}${u}`);
       if (hi !== null) parts.push(i.hiIncl ? `${hi}${u} 及以下` : `小于 ${hi}${u}`);
       if (parts.length === 0) return '任意值';
-      return parts.join(' 且');
+      // "大于 5 且小于 10", "大于 0 且 1000 及以下": a space before a number, none before a word.
+      return parts.join(' 且').replace(/且(?=-?\d)/, '且 ');
     })
     .join('、');
 }
