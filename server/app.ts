@@ -20,6 +20,9 @@ import { decisionRoutes } from './routes/decisions.js';
 import { validateRoutes } from './routes/validate.js';
 import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
+import { editorRoutes } from './routes/editor.js';
+import { VersionStore } from '../src/store/version-store.js';
+import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
 import { webApp } from './web-app.js';
 
 export interface BuildOptions {
@@ -49,7 +52,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const log = await DecisionLog.open(db, config.dbSchema);
   const metrics = new Metrics();
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, metrics };
+  let versionLog = (_e: LiveEvent): void => {};
+  const live = new LiveVersions(registry, registry.sources, await VersionStore.open(db, config.dbSchema), {
+    pollMs: config.versionPollMs,
+    // In development (watching rules/) the editor reads the gate's verdict in the terminal; otherwise it goes to the log.
+    onEvent: (e) => (config.watchRules ? process.stderr.write(`[zhidu versions] ${e.message}\n`) : versionLog(e)),
+  });
+  await live.start();
+  if (config.watchRules) live.watch(config.rulesDir);
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, metrics, live };
 
   const app = Fastify({
     logger: options.logger ? { level: config.logLevel } : false,
@@ -63,6 +74,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   app.decorate('zhidu', ctx);
+  versionLog = (e) => app.log[e.kind === 'error' || e.kind === 'conflict' || e.kind === 'rejected' ? 'warn' : 'info']({ versions: e }, e.message);
   app.decorateRequest('caller', null);
   addSchemas(app);
   // Responses are documented by their schemas and checked by the tests against them, but
@@ -150,9 +162,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(batchRoutes);
   await app.register(validateRoutes);
   await app.register(decisionRoutes);
+  await app.register(editorRoutes);
   await app.register(webApp);
 
   app.addHook('onClose', async () => {
+    live.stop();
     await log.close();
   });
   return app;

@@ -39,6 +39,10 @@ export interface Config {
   readonly limits: Limits;
   /** Fastify request logging (pino); off by default to keep the hot path lean. */
   readonly logLevel: string;
+  /** Development: publish rule files saved in rulesDir through the publish gate (docs/editing.md). */
+  readonly watchRules: boolean;
+  /** How often each server polls the published-versions table (0 = never). */
+  readonly versionPollMs: number;
   /** Server processes sharing the port (node cluster); more than 1 needs DATABASE_URL. */
   readonly workers: number;
 }
@@ -79,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir,
     keysFile: resolve(env.ZHIDU_KEYS_FILE ?? join(dataDir, 'keys.json')),
     logLevel: env.ZHIDU_LOG_LEVEL ?? 'warn',
+    watchRules: env.ZHIDU_WATCH_RULES === '1' || (env.ZHIDU_WATCH_RULES === undefined && env.NODE_ENV === 'development'),
+    versionPollMs: int(env, 'ZHIDU_VERSION_POLL_MS', 1000),
     workers: Math.max(1, int(env, 'ZHIDU_WORKERS', 1)),
     limits: {
       bodyBytes: int(env, 'ZHIDU_BODY_LIMIT', DEFAULT_LIMITS.bodyBytes),

@@ -4,6 +4,7 @@ import type { Finding } from '../src/errors/finding.js';
 import type { DecisionLog } from '../src/store/decision-log.js';
 import type { ApiKeys, Caller, Role } from './api-keys.js';
 import type { Metrics } from './metrics.js';
+import type { LiveVersions } from '../src/versions/live-versions.js';
 
 /** What every route handler shares: built once in buildApp. */
 export interface ZhiduContext {
@@ -14,6 +15,8 @@ export interface ZhiduContext {
   readonly log: DecisionLog;
   readonly keys: ApiKeys;
   readonly metrics: Metrics;
+  /** Published versions: the gate, the versions table, polling (docs/editing.md). */
+  readonly live: LiveVersions;
 }
 
 /** Who may do what. */
@@ -22,6 +25,7 @@ export const PERMISSIONS = {
   evaluate: ['caseworker', 'system', 'admin'],
   batch: ['system', 'admin'],
   validate: ['editor', 'admin'],
+  publish: ['editor', 'admin'],
   readDecisions: ['caseworker', 'editor', 'admin'],
   replay: ['caseworker', 'editor', 'admin'],
   determine: ['caseworker', 'admin'],

@@ -12,6 +12,7 @@ import { evaluatePage } from './pages/evaluate.js';
 import { decisionPage } from './pages/decision.js';
 import { historyPage } from './pages/history.js';
 import { noticePage } from './pages/notice.js';
+import { editorListPage, editorPage } from './pages/editor.js';
 
 const main = document.getElementById('main');
 
@@ -21,6 +22,8 @@ const routes = [
   { re: /^\/decisions\/([^/]+)\/notice$/, page: noticePage, nav: 'history', bare: true },
   { re: /^\/decisions\/([^/]+)$/, page: decisionPage, nav: 'history' },
   { re: /^\/history$/, page: historyPage, nav: 'history' },
+  { re: /^\/edit$/, page: editorListPage, nav: 'editor' },
+  { re: /^\/edit\/([^/]+)$/, page: editorPage, nav: 'editor' },
 ];
 
 
@@ -39,6 +42,7 @@ function renderHeader(active) {
   if (!who) return;
   const historyLink = nav.querySelector('[data-nav="history"]');
   historyLink.parentElement.hidden = !can('readDecisions');
+  nav.querySelector('[data-nav="editor"]').parentElement.hidden = !can('publish');
   for (const a of nav.querySelectorAll('a')) {
     if (a.dataset.nav === active) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -63,6 +67,7 @@ async function route() {
   renderHeader(hit?.nav ?? null);
   document.body.classList.toggle('bare', Boolean(hit?.bare));
   clear(main);
+  main.classList.remove('wide');
   if (!hit) {
     if (path === '/login') return go('#/');
     main.appendChild(h('h1', {}, '页面不存在'));

@@ -9,6 +9,8 @@ const CAN = {
   readDecisions: new Set(['caseworker', 'editor', 'admin']),
   determine: new Set(['caseworker', 'admin']),
   replay: new Set(['caseworker', 'editor', 'admin']),
+  validate: new Set(['editor', 'admin']),
+  publish: new Set(['editor', 'admin']),
 };
 
 export const ROLE_TITLES = {

@@ -4,6 +4,19 @@ import { resolve, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadRulePaths, testFileFor, evaluate, runSuite, formatFinding, ZhiduError, today, type SuiteResult } from '../index.js';
 import { formatDecision } from '../decision/format-text.js';
+import { lintPaths, countSeverities } from '../lint/lint-rule-set.js';
+import { diffRuleSets, formatDiff } from '../versions/rule-set-diff.js';
+import { resolveVersion } from '../versions/version-spec.js';
+import { readPopulation, fileSize } from '../impact/population-reader.js';
+import { runImpact, runImpactParallel } from '../impact/run-impact.js';
+import { availableParallelism } from 'node:os';
+import { formatImpact } from '../impact/format-impact.js';
+import { writePopulation } from '../impact/write-population.js';
+import { decisionRecords, parseRange } from '../impact/decision-records.js';
+import { connect } from '../store/sql-client.js';
+import type { PopulationRecord } from '../impact/population-reader.js';
+import cliProgress from 'cli-progress';
+import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -94,6 +107,192 @@ program
       process.stdout.write(`${passed} passed, ${failed} failed\n`);
     }
     process.exitCode = failed > 0 || errors.length > 0 ? 1 : 0;
+  });
+
+const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
+
+program
+  .command('lint')
+  .description('检查规则集：区间重叠/空档、永不成立或总是成立的规则、矛盾条件、无从产生的输出、未用或未测的事实、引用与歧义、测试覆盖')
+  .argument('[paths...]', 'rule files or directories', ['rules'])
+  .option('--json', 'machine-readable report')
+  .option('--max-warnings <n>', 'fail (exit 1) when there are more warnings than this', (v) => Number.parseInt(v, 10))
+  .option('--severity <level>', 'lowest severity to print: error | warning | info', 'info')
+  .action(async (paths: string[], opts: { json?: boolean; maxWarnings?: number; severity: string }) => {
+    if (!(opts.severity in SEVERITY_RANK) || (opts.maxWarnings !== undefined && !(opts.maxWarnings >= 0))) {
+      process.stderr.write('用法错误：--severity 应为 error、warning 或 info；--max-warnings 应为非负整数\n');
+      process.exitCode = 2;
+      return;
+    }
+    const reports = await lintPaths(paths, sourcesDir());
+    const all = reports.flatMap((r) => r.findings);
+    const counts = countSeverities(all);
+    const tooManyWarnings = opts.maxWarnings !== undefined && counts.warning > opts.maxWarnings;
+    if (opts.json) {
+      const body = reports.map(({ prepared: _prepared, ...r }) => r);
+      process.stdout.write(JSON.stringify({ counts, reports: body }, null, 2) + '\n');
+    } else {
+      const floor = SEVERITY_RANK[opts.severity as keyof typeof SEVERITY_RANK];
+      for (const f of all) {
+        if (SEVERITY_RANK[f.severity] < floor) continue;
+        process.stdout.write(formatFinding(f) + (f.rules?.length ? `  〔${f.rules.join(', ')}〕` : '') + '\n');
+      }
+      process.stdout.write(`${reports.length} 个规则文件：${counts.error} 个错误，${counts.warning} 个警告，${counts.info} 个提示。${tooManyWarnings ? `警告超过上限 ${opts.maxWarnings}。` : ''}\n`);
+    }
+    process.exitCode = counts.error > 0 || tooManyWarnings ? 1 : 0;
+  });
+
+program
+  .command('diff')
+  .description('比较同一规则集的两个版本：新增/删除的规则，门槛、金额、取值与引用的改变（旧 → 新）')
+  .argument('<from>', 'rule file, or id@version')
+  .argument('<to>', 'rule file, or id@version')
+  .option('--rules <dir>', 'rules directory (for id@version)', 'rules')
+  .option('--json', 'machine-readable diff')
+  .action((from: string, to: string, opts: { rules: string; json?: boolean }) => {
+    const { registry } = loadRulePaths(existsSync(opts.rules) ? [opts.rules] : [], sourcesDir());
+    const a = resolveVersion(from, registry, registry.sources);
+    const b = resolveVersion(to, registry, registry.sources, a.ok ? a.ruleSet.id : undefined);
+    for (const r of [a, b]) {
+      if (r.ok) continue;
+      process.stderr.write(`错误：${r.message}\n`);
+      for (const f of r.findings) process.stderr.write(formatFinding(f) + '\n');
+      process.exitCode = 2;
+      return;
+    }
+    if (!a.ok || !b.ok) return;
+    if (a.ruleSet.id !== b.ruleSet.id) process.stderr.write(`注意：比较的是两个不同的规则集（${a.ruleSet.id} 与 ${b.ruleSet.id}）\n`);
+    const diff = diffRuleSets(a.ruleSet.definition, b.ruleSet.definition);
+    process.stdout.write(opts.json ? JSON.stringify(diff, null, 2) + '\n' : formatDiff(diff) + '\n');
+    process.exitCode = 0;
+  });
+
+/** A rule set named on the command line: a file, or an id (the version in force on `asOf`, or the latest). */
+function ruleSetArg(spec: string, rulesDir: string, asOf?: string): PreparedRuleSet | undefined {
+  const { registry } = loadRulePaths(existsSync(rulesDir) ? [rulesDir] : [], sourcesDir());
+  if (existsSync(spec)) {
+    const r = resolveVersion(spec, registry, registry.sources);
+    if (r.ok) return r.ruleSet;
+    process.stderr.write(`错误：${r.message}\n`);
+    for (const f of r.findings) process.stderr.write(formatFinding(f) + '\n');
+    return undefined;
+  }
+  try {
+    if (asOf) return registry.inForce(spec, asOf);
+    const latest = registry.latest(spec);
+    if (latest) return latest;
+    throw new ZhiduError('RULESET_NOT_FOUND', { key: spec });
+  } catch (err) {
+    if (!(err instanceof ZhiduError)) throw err;
+    process.stderr.write(`错误 [${err.code}]：${err.messageZh}\n`);
+    return undefined;
+  }
+}
+
+program
+  .command('gen-population')
+  .description('按规则集的输入定义生成合成人群（NDJSON，或 .csv），同一种子结果相同')
+  .argument('<ruleset>', 'rule-set id, or path to a rule file')
+  .requiredOption('--count <n>', 'number of records', (v) => Number.parseInt(v, 10))
+  .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 1)
+  .option('--out <file>', 'output file (.ndjson or .csv); default stdout')
+  .option('--as-of <date>', 'decision date the population is for (dates behind ages and periods cluster around their thresholds)', '2024-12-31')
+  .option('--rules <dir>', 'rules directory', 'rules')
+  .action(async (ruleset: string, opts: { count: number; seed: number; out?: string; asOf: string; rules: string }) => {
+    if (!(opts.count >= 0) || !Number.isFinite(opts.seed)) {
+      process.stderr.write('用法错误：--count 与 --seed 应为整数\n');
+      process.exitCode = 2;
+      return;
+    }
+    const rs = ruleSetArg(ruleset, opts.rules);
+    if (!rs) {
+      process.exitCode = 2;
+      return;
+    }
+    await writePopulation(rs.definition, opts.count, opts.seed, opts.out, opts.asOf);
+  });
+
+program
+  .command('impact')
+  .description('影响分析：在人群上比较两个版本的决定（新增/不再符合、金额升降及合计、按规则分组、示例案例）')
+  .argument('<ruleset>', 'rule-set id (versions from --rules), or a rule file')
+  .requiredOption('--to <version|file>', 'the new version: a version of the rule set, or a draft file')
+  .option('--from <version|file>', 'the old version (default: the version in force on --as-of)')
+  .option('--population <file>', 'population: .ndjson (one JSON object of facts a line) or .csv with a header')
+  .option('--decisions <from..to>', 're-decide the facts of decisions recorded in this time range (from inclusive, to exclusive; either end optional)')
+  .option('--database-url <url>', 'decision log on PostgreSQL (default $DATABASE_URL; otherwise PGlite in --data-dir)')
+  .option('--data-dir <dir>', 'PGlite data directory (default $ZHIDU_DATA_DIR or data)')
+  .option('--db-schema <name>', 'schema of the decision log (default $ZHIDU_DB_SCHEMA or zhidu)')
+  .option('--as-of <date>', 'decision date for both versions (default: the new version\'s effective date, or today)')
+  .option('--rules <dir>', 'rules directory', 'rules')
+  .option('--concurrency <n>', 'cases per batch (each worker holds at most two batches)', (v) => Number.parseInt(v, 10), 64)
+  .option('--workers <n>', 'worker threads (default: the number of CPUs, at most 8; 1 = this thread only)', (v) => Number.parseInt(v, 10))
+  .option('--sample <n>', 'changed cases to show', (v) => Number.parseInt(v, 10), 3)
+  .option('--json', 'machine-readable report')
+  .option('--no-progress', 'no progress bar')
+  .action(async (ruleset: string, opts: { to: string; from?: string; population?: string; decisions?: string; databaseUrl?: string; dataDir?: string; dbSchema?: string; asOf?: string; rules: string; concurrency: number; workers?: number; sample: number; json?: boolean; progress: boolean }) => {
+    const { registry } = loadRulePaths(existsSync(opts.rules) ? [opts.rules] : [], sourcesDir());
+    const base = existsSync(ruleset) ? ruleSetArg(ruleset, opts.rules) : undefined;
+    const id = base?.id ?? ruleset;
+    const to = resolveVersion(opts.to, registry, registry.sources, id);
+    if (!to.ok) {
+      process.stderr.write(`错误：${to.message}\n`);
+      for (const f of to.findings) process.stderr.write(formatFinding(f) + '\n');
+      process.exitCode = 2;
+      return;
+    }
+    const asOf = opts.asOf ?? to.ruleSet.effectiveFrom ?? today();
+    let from: PreparedRuleSet | undefined;
+    if (opts.from) {
+      const r = resolveVersion(opts.from, registry, registry.sources, id);
+      if (!r.ok) {
+        process.stderr.write(`错误：${r.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      from = r.ruleSet;
+    } else {
+      // The version that would otherwise be in force on that date (not the draft itself).
+      const previous = registry.versions(id).filter((v) => v.hash !== to.ruleSet.hash && (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));
+      from = previous[previous.length - 1] ?? base;
+    }
+    if (!from) {
+      process.stderr.write(`错误：规则集 ${id} 在 ${asOf} 没有可比较的旧版本，请用 --from 指定\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const range = opts.decisions !== undefined ? parseRange(opts.decisions) : undefined;
+    if ((!opts.population && !range) || (opts.population && opts.decisions) || (opts.decisions !== undefined && !range)) {
+      process.stderr.write('用法错误：需要 --population <file> 或 --decisions <from>..<to>（二者取一；日期为 YYYY-MM-DD）\n');
+      process.exitCode = 2;
+      return;
+    }
+    const db = range ? await connect({ databaseUrl: opts.databaseUrl ?? process.env.DATABASE_URL, dataDir: opts.dataDir ?? process.env.ZHIDU_DATA_DIR ?? 'data' }) : undefined;
+    const total = opts.population ? fileSize(opts.population) : 0;
+    const bar =
+      opts.progress && process.stderr.isTTY
+        ? new cliProgress.SingleBar({ format: total ? '影响分析 |{bar}| {percentage}% | {records} 条 | {speed} 条/秒' : '影响分析 | {records} 条 | {speed} 条/秒', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+        : undefined;
+    let bytes = 0;
+    const started = performance.now();
+    bar?.start(total || 1, 0, { records: 0, speed: 0 });
+    const records: AsyncIterable<PopulationRecord> =
+      db && range ? decisionRecords(db, opts.dbSchema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu', { ruleset: id, ...range }) : readPopulation(opts.population as string, from, (n) => (bytes += n));
+    const workers = Math.max(1, Math.min(8, opts.workers ?? availableParallelism()));
+    const impactOptions = {
+      from,
+      to: to.ruleSet,
+      asOf,
+      concurrency: opts.concurrency,
+      sampleSize: Math.max(opts.sample, 10),
+      onProgress: (n: number) => {
+        if (n % 1024 < opts.concurrency) bar?.update(total ? bytes : 0, { records: n, speed: Math.round(n / ((performance.now() - started) / 1000)) });
+      },
+    };
+    const report = await (workers > 1 ? runImpactParallel(records, { ...impactOptions, workers, sourcesDir: sourcesDir() }) : runImpact(records, impactOptions)).finally(() => db?.close());
+    bar?.update(total || 1, { records: report.records, speed: report.records_per_second });
+    bar?.stop();
+    process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatImpact(report, { sample: opts.sample }) + '\n');
   });
 
 program

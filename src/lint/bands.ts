@@ -1,0 +1,229 @@
+import type { Rule, Assignment } from '../generated/rule-set.js';
+import type { Finding, Severity } from '../errors/finding.js';
+import { canonicalJson } from '../load/canonical-json.js';
+import { lintFinding, allAmbiguities, type LintContext } from './lint-context.js';
+import { toDnf, factDomain, literalConstraint, meet, type Literal, type Constraint } from './fact-constraint.js';
+import { literalText } from './satisfiability.js';
+import { ALL, intersect, union, subtract, hull, isEmpty, describeSet, describeSetEn, NONE, type IntervalSet } from './interval.js';
+
+/**
+ * Numeric bands across the rules of one decision — rules sharing a `group`,
+ * or setting one output to different values — that overlap (a value falls in
+ * two bands) or leave gaps (a value falls in none). The documents have real
+ * ones (5000人以下 / 5000人至8000人 / 8000人以上 overlap at 5000 and 8000 under
+ * the 以上/以下 convention). A finding the rule set acknowledges with an
+ * ambiguity is a property of the source text, reported as info.
+ */
+interface Piece {
+  readonly rule: number;
+  readonly set: IntervalSet;
+  readonly pointer: string;
+  readonly context: string;
+  readonly contextText: string;
+}
+
+interface Decision {
+  readonly rules: readonly number[];
+  readonly explicit: boolean;
+  readonly output?: string;
+}
+
+export function checkBands(ctx: LintContext): Finding[] {
+  const out: Finding[] = [];
+  const done = new Set<string>();
+  for (const decision of decisions(ctx)) {
+    for (const fact of bandFacts(ctx, decision)) {
+      const pieces = piecesFor(ctx, decision, fact);
+      const byContext = new Map<string, Piece[]>();
+      for (const p of pieces) byContext.set(p.context, [...(byContext.get(p.context) ?? []), p]);
+      for (const [context, list] of byContext) {
+        const ruleIdx = [...new Set(list.map((p) => p.rule))].sort((a, b) => a - b);
+        if (ruleIdx.length < 2) continue;
+        const key = `${fact}|${context}|${ruleIdx.join(',')}`;
+        if (done.has(key)) continue;
+        done.add(key);
+        out.push(...overlaps(ctx, decision, fact, list), ...gaps(ctx, decision, fact, list, ruleIdx));
+      }
+    }
+  }
+  return out;
+}
+
+function decisions(ctx: LintContext): Decision[] {
+  const rs = ctx.definition;
+  const out: Decision[] = [];
+  const groups = new Map<string, number[]>();
+  rs.rules.forEach((r, i) => {
+    if (r.group) groups.set(r.group, [...(groups.get(r.group) ?? []), i]);
+  });
+  for (const rules of groups.values()) if (rules.length >= 2) out.push({ rules, explicit: true });
+  for (const [id, def] of Object.entries(rs.outputs)) {
+    if (def.collect) continue;
+    const rules = rs.rules.map((r, i) => (id in r.then ? i : -1)).filter((i) => i >= 0);
+    const values = new Set(rules.map((i) => canonicalJson(rs.rules[i]?.then[id] ?? null)));
+    if (rules.length >= 2 && values.size >= 2) out.push({ rules, explicit: false, output: id });
+  }
+  return out;
+}
+
+/** Numeric facts compared with constants in at least two rules of the decision. */
+function bandFacts(ctx: LintContext, d: Decision): string[] {
+  const count = new Map<string, Set<number>>();
+  for (const i of d.rules) {
+    const rule = ctx.definition.rules[i] as Rule;
+    const dnf = toDnf(rule.when, `/rules/${i}/when`) ?? [];
+    for (const term of dnf) {
+      for (const lit of term) {
+        const info = ctx.ruleSet.facts.get(lit.condition.fact);
+        if (info?.kind !== 'number') continue;
+        if (literalConstraint(lit, info).kind !== 'numeric') continue;
+        count.set(lit.condition.fact, (count.get(lit.condition.fact) ?? new Set()).add(i));
+      }
+    }
+  }
+  return [...count].filter(([, rules]) => rules.size >= 2).map(([f]) => f);
+}
+
+function piecesFor(ctx: LintContext, d: Decision, fact: string): Piece[] {
+  const info = ctx.ruleSet.facts.get(fact);
+  if (!info) return [];
+  const domain = factDomain(ctx.definition, info);
+  const out: Piece[] = [];
+  for (const i of d.rules) {
+    const rule = ctx.definition.rules[i] as Rule;
+    const dnf = toDnf(rule.when, `/rules/${i}/when`);
+    if (!dnf) continue;
+    for (const term of dnf) {
+      const own = term.filter((l) => l.condition.fact === fact && literalConstraint(l, info).kind === 'numeric');
+      if (own.length === 0) continue;
+      const c = own.map((l) => literalConstraint(l, info)).reduce<Constraint>(meet, domain);
+      if (c.kind !== 'numeric' || isEmpty(c.set)) continue;
+      const rest = term.filter((l) => !own.includes(l));
+      out.push({
+        rule: i,
+        set: c.set,
+        pointer: (own[0] as Literal).pointer,
+        context: canonicalJson(rest.map((l) => ({ c: l.condition, n: l.negated })).sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b)))),
+        contextText: rest.map((l) => literalText(l, ctx.ruleSet.facts).zh).join('、'),
+      });
+    }
+  }
+  return out;
+}
+
+function domainSet(ctx: LintContext, fact: string): { set: IntervalSet; integer: boolean } {
+  const info = ctx.ruleSet.facts.get(fact);
+  const d = info ? factDomain(ctx.definition, info) : undefined;
+  return d?.kind === 'numeric' ? { set: d.set, integer: d.integer } : { set: ALL, integer: false };
+}
+
+function valueOf(a: Assignment | undefined, titles?: Readonly<Record<string, string>>): string {
+  if (a !== null && typeof a === 'object') return `公式 ${a.formula}`;
+  const title = titles?.[String(a)];
+  return title ? `${title}（${String(a)}）` : JSON.stringify(a);
+}
+
+/** Ambiguities that acknowledge a band finding: on one of its rules, or citing lines those rules cite. */
+function acknowledgement(ctx: LintContext, rules: readonly Rule[]): string | undefined {
+  const ids = new Set(rules.map((r) => r.id));
+  for (const { ambiguity, rule } of allAmbiguities(ctx.definition)) {
+    if (rule !== undefined && ids.has(rule)) return ambiguity.id;
+    const c = ambiguity.citation;
+    if (rule === undefined && c && rules.some((r) => r.citation.file === c.file && r.citation.lines[0] <= c.lines[1] && c.lines[0] <= r.citation.lines[1])) return ambiguity.id;
+  }
+  return undefined;
+}
+
+function overlaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piece[]): Finding[] {
+  const rs = ctx.definition;
+  const info = ctx.ruleSet.facts.get(fact);
+  const { integer } = domainSet(ctx, fact);
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (let a = 0; a < pieces.length; a++) {
+    for (let b = a + 1; b < pieces.length; b++) {
+      const pa = pieces[a] as Piece;
+      const pb = pieces[b] as Piece;
+      if (pa.rule === pb.rule) continue;
+      const both = intersect(pa.set, pb.set, integer);
+      if (isEmpty(both)) continue;
+      const [first, second] = pa.rule < pb.rule ? [pa, pb] : [pb, pa];
+      const ra = rs.rules[first.rule] as Rule;
+      const rb = rs.rules[second.rule] as Rule;
+      const shared = Object.keys(ra.then).filter((o) => o in rb.then && canonicalJson(ra.then[o] ?? null) !== canonicalJson(rb.then[o] ?? null));
+      if (!d.explicit && shared.length === 0) continue;
+      const key = `${ra.id}|${rb.id}|${describeSetEn(both)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const pA = ra.priority ?? 1;
+      const pB = rb.priority ?? 1;
+      const ack = acknowledgement(ctx, [ra, rb]);
+      const conflict = shared.length > 0 && pA === pB;
+      const severity: Severity = ack ? 'info' : conflict ? 'error' : 'warning';
+      const values = shared.map((o) => `“${rs.outputs[o]?.title ?? o}”分别为 ${valueOf(ra.then[o], rs.outputs[o]?.['x-value-titles'])} 与 ${valueOf(rb.then[o], rs.outputs[o]?.['x-value-titles'])}`).join('；');
+      const where = first.contextText ? `（在${first.contextText}时）` : '';
+      const zh =
+        `${info?.title ?? fact}为 ${describeSet(both, info?.unit)}时，规则 ${ra.id}（${ra.title}）与 ${rb.id}（${rb.title}）同时成立${where}` +
+        (values ? `：${values}` : '') +
+        (shared.length > 0 ? (pA === pB ? '，优先级相同，决定时将报冲突' : `，按优先级（${pA} 对 ${pB}）取其一`) : '') +
+        (ack ? `；已记录为歧义 ${ack}` : '');
+      const en =
+        `${fact} = ${describeSetEn(both)} satisfies both ${ra.id} and ${rb.id}` +
+        (shared.length > 0 ? (pA === pB ? `, equal priority: they conflict on ${shared.join(', ')}` : `, resolved by priority ${pA} vs ${pB}`) : '') +
+        (ack ? `; acknowledged by ambiguity ${ack}` : '');
+      out.push(lintFinding(ctx, 'LINT_BAND_OVERLAP', second.pointer, { zh, en }, severity, [ra.id, rb.id]));
+    }
+  }
+  return out;
+}
+
+function gaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piece[], ruleIdx: readonly number[]): Finding[] {
+  const rs = ctx.definition;
+  const info = ctx.ruleSet.facts.get(fact);
+  if (!d.explicit && d.output && rs.outputs[d.output]?.default !== undefined) return [];
+  const { set: domain, integer } = domainSet(ctx, fact);
+  const covered = pieces.reduce<IntervalSet>((acc, p) => union(acc, p.set, integer), NONE);
+  const span = hull(covered);
+  const interior = subtract(intersect(span, domain, integer), covered, integer);
+  // Values the input schema allows outside every band, bounded on both sides (e.g. 0 when counts start at 1).
+  const exterior = subtract(domain, span, integer).filter((i) => i.lo !== null && i.hi !== null);
+  const rules = ruleIdx.map((i) => rs.rules[i] as Rule);
+  const ids = rules.map((r) => r.id);
+  const ack = acknowledgement(ctx, rules);
+  const where = pieces[0]?.contextText ? `（在${pieces[0].contextText}时）` : '';
+  const out: Finding[] = [];
+  if (!isEmpty(interior)) {
+    // Point at the band just above the first gap: that is the threshold an editor would move.
+    const gapTop = interior[0]?.hi ?? null;
+    const after = pieces.find((p) => gapTop !== null && p.set[0]?.lo != null && p.set[0].lo.gte(gapTop)) ?? pieces[0];
+    out.push(
+      lintFinding(
+        ctx,
+        'LINT_BAND_GAP',
+        (after as Piece).pointer,
+        {
+          zh: `${info?.title ?? fact}为 ${describeSet(interior, info?.unit)}时不落入任何区间：规则 ${ids.join('、')} 均不成立${where}${ack ? `；已记录为歧义 ${ack}` : ''}`,
+          en: `${fact} = ${describeSetEn(interior)} falls in no band of ${ids.join(', ')}${ack ? `; acknowledged by ambiguity ${ack}` : ''}`,
+        },
+        ack ? 'info' : 'warning',
+        ids,
+      ),
+    );
+  }
+  if (exterior.length > 0) {
+    out.push(
+      lintFinding(
+        ctx,
+        'LINT_BAND_GAP',
+        (pieces[0] as Piece).pointer,
+        {
+          zh: `${info?.title ?? fact}为 ${describeSet(exterior, info?.unit)}时（输入定义允许）不落入任何区间：规则 ${ids.join('、')} 均不成立${where}`,
+          en: `${fact} = ${describeSetEn(exterior)} is allowed by the input schema but falls in no band of ${ids.join(', ')}`,
+        },
+        'info',
+        ids,
+      ),
+    );
+  }
+  return out;
+}

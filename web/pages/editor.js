@@ -1,0 +1,405 @@
+// The policy editors' page: a draft of a rule set's YAML (and its tests), checked as it is typed
+// (validation, then lint), the tests run with one click, the diff and the impact against the
+// version in force, and a publish button that opens only when validation, lint and tests pass.
+
+import { api } from '../api.js';
+import { h, clear, announce } from '../dom.js';
+import { can } from '../session.js';
+import { editorApi } from '../editor-api.js';
+import { createCodeEditor } from '../code-editor.js';
+
+const SEVERITY_ZH = { error: '错误', warning: '警告', info: '提示' };
+const DEBOUNCE_MS = 600;
+
+/** `#/edit`: the rule sets an editor may draft a new version of. */
+export async function editorListPage(main, { isCurrent }) {
+  const { rulesets } = await api.rulesets();
+  if (!isCurrent()) return;
+  clear(main);
+  main.appendChild(h('h1', {}, '规则编辑'));
+  main.appendChild(h('p', { class: 'lead' }, '选择要修改的规则集：以现行版本为底稿起草新版本，检查、测试并查看影响后发布。'));
+  main.appendChild(
+    h(
+      'ul',
+      { class: 'ruleset-list' },
+      rulesets.map((rs) => h('li', { class: 'ruleset-card', dataset: { ruleset: rs.id } }, h('h2', {}, h('a', { href: `#/edit/${encodeURIComponent(rs.id)}` }, rs.title)), h('p', {}, `现行版本 ${rs.in_force ? `v${rs.in_force}` : '—'}`))),
+    ),
+  );
+}
+
+function nextVersion(versions) {
+  const latest = versions.map((v) => v.version.split('.').map(Number)).sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]).pop() ?? [1, 0, 0];
+  return `${latest[0]}.${latest[1] + 1}.0`;
+}
+
+function readField(yaml, key) {
+  const m = new RegExp(`^${key}:[ \\t]*(.*)$`, 'm').exec(yaml);
+  if (!m) return undefined;
+  const v = m[1].replace(/\s+#.*$/, '').trim().replace(/^["']|["']$/g, '');
+  return v === 'null' || v === '~' ? '' : v;
+}
+
+function writeField(yaml, key, value) {
+  const text = value === '' ? `${key}: null` : `${key}: "${value}"`;
+  return new RegExp(`^${key}:.*$`, 'm').test(yaml) ? yaml.replace(new RegExp(`^${key}:.*$`, 'm'), text) : yaml;
+}
+
+/** `#/edit/:id`. */
+export async function editorPage(main, { params, isCurrent }) {
+  const id = params[0];
+  if (!can('publish') && !can('validate')) {
+    clear(main);
+    main.appendChild(h('h1', {}, '规则编辑'));
+    main.appendChild(h('p', { class: 'error', role: 'alert' }, '您的角色不能编辑规则集。'));
+    return;
+  }
+  const versions = await editorApi.versions(id);
+  const base = versions.versions.find((v) => v.in_force) ?? versions.versions[versions.versions.length - 1];
+  const source = await editorApi.source(id, base.version);
+  if (!isCurrent()) return;
+
+  const draftVersion = nextVersion(versions.versions);
+  let rulesText = source.yaml.replace(/^version:.*$/m, `version: ${draftVersion}`);
+  let testsText = source.tests ?? '';
+
+  // What has been shown to pass, for which text: the publish button opens only when all hold for the current draft.
+  const state = { validated: null, linted: null, tested: null, seq: 0 };
+  const key = () => `${rulesEditor.getValue()}\u0000${testsEditor.getValue()}`;
+
+  clear(main);
+  main.classList.add('wide');
+  main.appendChild(h('h1', {}, `编辑规则集：${base.title}`));
+  main.appendChild(
+    h(
+      'p',
+      { class: 'lead' },
+      `以现行版本 v${base.version}（${base.effective_from ?? '自始'}起施行）为底稿，草稿版本号 ${draftVersion}。输入时即校验并检查；测试全部通过、检查无错误后方可发布。已发布的版本不会被覆盖。`,
+    ),
+  );
+
+  const versionInput = h('input', { id: 'draft-version', type: 'text', inputmode: 'numeric', pattern: '\\d+\\.\\d+\\.\\d+', value: draftVersion, size: 8 });
+  const dateInput = h('input', { id: 'draft-effective', type: 'date', value: readField(rulesText, 'effective_from') ?? '' });
+  const checklist = h(
+    'ul',
+    { class: 'gate-list', 'aria-live': 'polite' },
+    h('li', { dataset: { gate: 'validate' } }, '校验：待检查'),
+    h('li', { dataset: { gate: 'lint' } }, '检查：待检查'),
+    h('li', { dataset: { gate: 'tests' } }, '测试：尚未运行'),
+  );
+  const testButton = h('button', { type: 'button', class: 'button' }, '运行测试');
+  const diffButton = h('button', { type: 'button', class: 'button' }, '与现行版本对比');
+  const countInput = h('input', { id: 'impact-count', type: 'number', min: '1', max: '1000000', step: '1', value: '100000' });
+  const impactButton = h('button', { type: 'button', class: 'button' }, '影响分析');
+  const publishButton = h('button', { type: 'button', class: 'button primary', disabled: true, 'aria-describedby': 'publish-hint' }, '发布');
+  const publishHint = h('p', { id: 'publish-hint', class: 'hint' }, '须校验通过、检查无错误、测试全部通过后才能发布。');
+
+  main.appendChild(
+    h(
+      'div',
+      { class: 'editor-toolbar' },
+      h('div', { class: 'field inline' }, h('label', { for: 'draft-version' }, '版本号'), versionInput),
+      h('div', { class: 'field inline' }, h('label', { for: 'draft-effective' }, '生效日期'), dateInput),
+      testButton,
+      diffButton,
+      h('div', { class: 'field inline' }, h('label', { for: 'impact-count' }, '模拟申请人数'), countInput),
+      impactButton,
+      publishButton,
+    ),
+  );
+  main.appendChild(checklist);
+  main.appendChild(publishHint);
+
+  const findingsBox = h('section', { class: 'findings', 'aria-labelledby': 'findings-title' }, h('h2', { id: 'findings-title' }, '校验与检查结果'), h('p', { class: 'empty' }, '正在检查…'));
+  const rulesEditor = createCodeEditor({ id: 'rules-yaml', label: '规则集 YAML', value: rulesText, onInput: changed });
+  const testsEditor = createCodeEditor({ id: 'tests-yaml', label: '测试用例 YAML', value: testsText, onInput: changed });
+  testsEditor.element.hidden = true;
+  const tabRules = h('button', { type: 'button', role: 'tab', id: 'tab-rules', 'aria-selected': 'true', 'aria-controls': 'rules-panel' }, '规则');
+  const tabTests = h('button', { type: 'button', role: 'tab', id: 'tab-tests', 'aria-selected': 'false', 'aria-controls': 'tests-panel' }, '测试用例');
+  const select = (which) => {
+    const rules = which === 'rules';
+    tabRules.setAttribute('aria-selected', String(rules));
+    tabTests.setAttribute('aria-selected', String(!rules));
+    rulesEditor.element.hidden = !rules;
+    testsEditor.element.hidden = rules;
+  };
+  tabRules.addEventListener('click', () => select('rules'));
+  tabTests.addEventListener('click', () => select('tests'));
+  main.appendChild(
+    h(
+      'div',
+      { class: 'editor-grid' },
+      h('section', { class: 'editor-pane' }, h('div', { role: 'tablist', class: 'tabs', 'aria-label': '草稿' }, tabRules, tabTests), h('div', { id: 'rules-panel' }, rulesEditor.element), h('div', { id: 'tests-panel' }, testsEditor.element)),
+      findingsBox,
+    ),
+  );
+  const results = h('div', { class: 'editor-results' });
+  main.appendChild(results);
+  const panel = (name, title) => {
+    let el = results.querySelector(`[data-panel="${name}"]`);
+    if (!el) {
+      el = h('section', { class: 'result-panel', dataset: { panel: name }, 'aria-live': 'polite' });
+      results.appendChild(el);
+    }
+    clear(el);
+    el.appendChild(h('h2', {}, title));
+    return el;
+  };
+  main.appendChild(h('section', { class: 'versions', 'aria-labelledby': 'versions-title' }, h('h2', { id: 'versions-title' }, '版本'), versionTable(versions)));
+
+  versionInput.addEventListener('change', () => {
+    rulesEditor.setValue(rulesEditor.getValue().replace(/^version:.*$/m, `version: ${versionInput.value.trim()}`));
+    changed();
+  });
+  dateInput.addEventListener('change', () => {
+    rulesEditor.setValue(writeField(rulesEditor.getValue(), 'effective_from', dateInput.value));
+    changed();
+  });
+
+  let timer = 0;
+  function changed() {
+    rulesText = rulesEditor.getValue();
+    testsText = testsEditor.getValue();
+    const v = readField(rulesText, 'version');
+    if (v !== undefined && document.activeElement !== versionInput) versionInput.value = v;
+    const d = readField(rulesText, 'effective_from');
+    if (d !== undefined && document.activeElement !== dateInput) dateInput.value = d;
+    updateGate();
+    clearTimeout(timer);
+    timer = setTimeout(check, DEBOUNCE_MS);
+  }
+
+  function setGate(name, ok, text) {
+    const li = checklist.querySelector(`[data-gate="${name}"]`);
+    li.textContent = text;
+    li.className = ok === null ? '' : ok ? 'gate-ok' : 'gate-fail';
+  }
+
+  function updateGate() {
+    const k = key();
+    const ready = state.validated?.key === k && state.validated.ok && state.linted?.key === k && state.linted.ok && state.tested?.key === k && state.tested.ok;
+    publishButton.disabled = !ready;
+    if (state.tested && state.tested.key !== k) setGate('tests', null, '测试：草稿已修改，请重新运行');
+  }
+
+  async function check() {
+    const mine = ++state.seq;
+    const k = key();
+    const yaml = rulesEditor.getValue();
+    setGate('validate', null, '校验：正在校验…');
+    let validation;
+    try {
+      validation = await editorApi.validate(yaml);
+    } catch (e) {
+      if (mine !== state.seq) return;
+      setGate('validate', false, `校验：${e.messageZh}`);
+      return;
+    }
+    if (mine !== state.seq) return;
+    state.validated = { key: k, ok: validation.ok };
+    setGate('validate', validation.ok, validation.ok ? '校验：通过' : `校验：${validation.findings.filter((f) => f.severity === 'error').length} 个错误`);
+    showFindings(validation.findings);
+    updateGate();
+    if (!validation.ok) {
+      state.linted = { key: k, ok: false };
+      setGate('lint', false, '检查：须先通过校验');
+      return;
+    }
+    setGate('lint', null, '检查：正在检查…');
+    const lint = await editorApi.lint(yaml, testsEditor.getValue()).catch((e) => ({ failed: e }));
+    if (mine !== state.seq) return;
+    if (lint.failed) {
+      setGate('lint', false, `检查：${lint.failed.messageZh}`);
+      return;
+    }
+    const errors = lint.counts.error;
+    state.linted = { key: k, ok: errors === 0 };
+    setGate('lint', errors === 0, `检查：${errors} 个错误，${lint.counts.warning} 个警告，${lint.counts.info} 个提示`);
+    showFindings(lint.findings);
+    updateGate();
+  }
+
+  function showFindings(findings) {
+    const ruleFindings = findings.filter((f) => f.file === 'draft.yaml');
+    rulesEditor.setMarkers(ruleFindings);
+    testsEditor.setMarkers(findings.filter((f) => f.file !== 'draft.yaml'));
+    clear(findingsBox);
+    findingsBox.appendChild(h('h2', { id: 'findings-title' }, '校验与检查结果'));
+    if (findings.length === 0) {
+      findingsBox.appendChild(h('p', { class: 'empty' }, '没有发现问题。'));
+      return;
+    }
+    const order = { error: 0, warning: 1, info: 2 };
+    const sorted = [...findings].sort((a, b) => order[a.severity] - order[b.severity] || a.line - b.line);
+    findingsBox.appendChild(
+      h(
+        'ol',
+        { class: 'finding-list' },
+        sorted.map((f) =>
+          h(
+            'li',
+            { class: `finding finding-${f.severity}`, dataset: { code: f.code, line: String(f.line) } },
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'link-button finding-at',
+                onclick: () => {
+                  const inTests = f.file !== 'draft.yaml';
+                  select(inTests ? 'tests' : 'rules');
+                  (inTests ? testsEditor : rulesEditor).gotoLine(f.line, f.column);
+                },
+              },
+              `${f.file === 'draft.yaml' ? '' : '测试 '}第 ${f.line} 行`,
+            ),
+            h('span', { class: `badge badge-${f.severity}` }, SEVERITY_ZH[f.severity] ?? f.severity),
+            h('span', { class: 'finding-message' }, f.message),
+            f.rules?.length ? h('span', { class: 'finding-rules' }, `（${f.rules.join('、')}）`) : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  testButton.addEventListener('click', async () => {
+    const k = key();
+    const el = panel('tests', '测试结果');
+    el.appendChild(h('p', { class: 'loading' }, '正在运行测试…'));
+    testButton.disabled = true;
+    try {
+      const r = await editorApi.test(id, rulesEditor.getValue(), testsEditor.getValue());
+      const ok = r.failed === 0 && r.passed > 0 && r.findings.length === 0;
+      state.tested = { key: k, ok };
+      setGate('tests', ok, `测试：${r.passed} 个通过，${r.failed} 个失败`);
+      clear(el);
+      el.appendChild(h('h2', {}, '测试结果'));
+      el.appendChild(h('p', { class: ok ? 'ok' : 'error', dataset: { passed: String(r.passed), failed: String(r.failed) } }, `${r.passed} 个用例通过，${r.failed} 个失败；其中 ${r.on_draft} 个用例按草稿版本决定（其余按其日期施行的版本）。`));
+      if (r.coverage.never_held.length > 0) el.appendChild(h('p', { class: 'hint' }, `草稿版本中从未被测试用例触发的规则：${r.coverage.never_held.join('、')}`));
+      const failing = r.cases.filter((c) => !c.ok);
+      if (failing.length) el.appendChild(h('ul', { class: 'failing-cases' }, failing.map((c) => h('li', {}, h('strong', {}, c.name), `（测试第 ${c.line} 行）：`, c.failures.join('；')))));
+      announce(`测试：${r.passed} 个通过，${r.failed} 个失败`);
+    } catch (e) {
+      state.tested = { key: k, ok: false };
+      clear(el);
+      el.appendChild(h('h2', {}, '测试结果'));
+      el.appendChild(h('p', { class: 'error', role: 'alert' }, e.messageZh));
+      if (e.problem?.findings) showFindings(e.problem.findings);
+    } finally {
+      testButton.disabled = false;
+      updateGate();
+    }
+  });
+
+  diffButton.addEventListener('click', async () => {
+    const el = panel('diff', `与现行版本 v${base.version} 的差异`);
+    try {
+      const d = await editorApi.diff(id, rulesEditor.getValue());
+      el.appendChild(d.changes.length ? h('ul', { class: 'diff-list' }, d.changes.map((c) => h('li', { dataset: { kind: c.kind } }, c.zh))) : h('p', {}, '内容无改变。'));
+    } catch (e) {
+      el.appendChild(h('p', { class: 'error', role: 'alert' }, e.messageZh));
+    }
+  });
+
+  impactButton.addEventListener('click', async () => {
+    const count = Math.max(1, Math.min(1_000_000, Number.parseInt(countInput.value, 10) || 1000));
+    const el = panel('impact', '影响分析');
+    el.appendChild(h('p', { class: 'loading' }, `正在按草稿与现行版本分别决定 ${count} 名模拟申请人…`));
+    impactButton.disabled = true;
+    try {
+      const r = await editorApi.impact(id, rulesEditor.getValue(), count, 1);
+      clear(el);
+      el.appendChild(h('h2', {}, '影响分析'));
+      el.appendChild(impactView(r));
+      announce(`影响分析完成：${r.changed} 条结果改变`);
+    } catch (e) {
+      clear(el);
+      el.appendChild(h('h2', {}, '影响分析'));
+      el.appendChild(h('p', { class: 'error', role: 'alert' }, e.messageZh));
+    } finally {
+      impactButton.disabled = false;
+    }
+  });
+
+  publishButton.addEventListener('click', async () => {
+    const el = panel('publish', '发布');
+    publishButton.disabled = true;
+    try {
+      const r = await editorApi.publish(id, rulesEditor.getValue(), testsEditor.getValue());
+      el.appendChild(
+        h('p', { class: 'ok', role: 'status' }, r.published ? `已发布 v${r.ruleset.version}，自 ${r.ruleset.effective_from ?? '即日'} 起施行；此前日期的决定仍按原版本作出。` : `v${r.ruleset.version} 已发布过，内容相同，未作改变。`),
+      );
+      const fresh = await editorApi.versions(id);
+      const box = main.querySelector('.versions');
+      clear(box);
+      box.appendChild(h('h2', { id: 'versions-title' }, '版本'));
+      box.appendChild(versionTable(fresh));
+      announce('已发布');
+    } catch (e) {
+      el.appendChild(h('p', { class: 'error', role: 'alert' }, `未发布：${e.messageZh}`));
+      if (e.problem?.findings) showFindings(e.problem.findings);
+      updateGate();
+    }
+  });
+
+  changed();
+}
+
+function versionTable(data) {
+  const ORIGIN = { file: '规则文件', published: '经发布' };
+  return h(
+    'table',
+    { class: 'version-table' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '版本'), h('th', { scope: 'col' }, '施行日期'), h('th', { scope: 'col' }, '来源'), h('th', { scope: 'col' }, '状态'))),
+    h(
+      'tbody',
+      {},
+      data.versions.map((v) =>
+        h(
+          'tr',
+          { dataset: { version: v.version } },
+          h('td', {}, `v${v.version}`),
+          h('td', {}, `${v.effective_from ?? '自始'}${v.effective_to ? ` 至 ${v.effective_to}` : ' 起'}`),
+          h('td', {}, `${ORIGIN[v.origin] ?? v.origin}${v.published_by ? `（${v.published_by}）` : ''}`),
+          h('td', {}, v.in_force ? '现行' : ''),
+        ),
+      ),
+    ),
+  );
+}
+
+function impactView(r) {
+  const o = r.outcome;
+  const rows = [
+    ['模拟申请人', `${r.records} 名（决定日期 ${r.as_of}；v${r.from.version} → v${r.to.version}）`],
+    ['结果改变', `${r.changed} 名`],
+    ...(o.boolean ? [['新增符合', `${o.newly_eligible} 名`], ['不再符合', `${o.no_longer_eligible} 名`]] : []),
+    ...o.transitions.slice(0, 6).map((t) => [`${o.title}`, `${t.from} → ${t.to}：${t.count} 名`]),
+    ...r.amounts.filter((a) => a.up || a.down).map((a) => [a.title, `上升 ${a.up}，下降 ${a.down}；合计变化 ${a.total_change}${a.unit ?? ''}`]),
+    ['速度', `${r.records_per_second} 条/秒，用时 ${(r.elapsed_ms / 1000).toFixed(1)} 秒`],
+  ];
+  return h(
+    'div',
+    { class: 'impact', dataset: { changed: String(r.changed), records: String(r.records) } },
+    h('dl', { class: 'impact-summary' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    r.by_rule.length ? h('h3', {}, '按造成差异的规则') : null,
+    r.by_rule.length
+      ? h(
+          'ul',
+          { class: 'impact-rules' },
+          r.by_rule.map((g) => h('li', { dataset: { rules: g.rules.join(',') } }, `${g.titles.join('、')}（${g.rules.join('、')}）：${g.count} 名${g.newly_eligible ? `，新增符合 ${g.newly_eligible}` : ''}${g.no_longer_eligible ? `，不再符合 ${g.no_longer_eligible}` : ''}`)),
+        )
+      : null,
+    r.sample.length ? h('h3', {}, '示例案例') : null,
+    ...r.sample.slice(0, 3).map((c) =>
+      h(
+        'details',
+        { class: 'impact-case' },
+        h('summary', {}, `第 ${c.line} 条：${c.from.display} → ${c.to.display}`),
+        h('div', { class: 'two-sides' }, side('现行版本', c.from), side('草稿', c.to)),
+      ),
+    ),
+  );
+}
+
+function side(title, s) {
+  return h('div', {}, h('h4', {}, `${title}：${s.display}`), h('ul', {}, s.explanation.map((e) => h('li', {}, e))));
+}
