@@ -40,7 +40,7 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
   }
   const derived: Record<string, unknown> = {};
   for (const d of rs.derived) {
-    if (!d.formula.symbols.every((s) => values.has(s))) {
+    if (!hasAll(values, d.formula.symbols)) {
       derived[d.id] = null;
       continue;
     }
@@ -59,23 +59,19 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
   for (const r of run.results) byName.set(r.name as string, r);
   for (const r of run.failureResults) byName.set(r.name as string, r);
 
-  const traces: RuleTrace[] = rs.rules.map((rule) => {
+  const traces: RuleTrace[] = [];
+  const results: Truth[] = [];
+  for (const rule of rs.rules) {
     const engineResult = byName.get(rule.id);
     const condition: ConditionTrace = engineResult
       ? traceCondition(engineResult.conditions as never, rs.facts)
       : { kind: 'all', result: 'not_evaluated', children: [] };
     const def = rule.definition;
-    return {
-      id: rule.id,
-      title: def.title,
-      ...(def.group ? { group: def.group } : {}),
-      result: condition.result,
-      citation: def.citation as Citation,
-      condition,
-      sets: [...rule.assignments.keys()],
-    };
-  });
-  const results: Truth[] = traces.map((t) => t.result);
+    const trace: RuleTrace = { id: rule.id, title: def.title, result: condition.result, citation: def.citation as Citation, condition, sets: rule.sets.slice() };
+    if (def.group) trace.group = def.group;
+    traces.push(trace);
+    results.push(condition.result);
+  }
 
   const lookup = (name: string): string => {
     const out = outputs[name];
@@ -122,6 +118,11 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     ambiguities: ambiguities(rs, traces, derived),
     facts: { inputs: { ...inputs }, derived },
   };
+}
+
+function hasAll(values: ReadonlyMap<string, unknown>, names: readonly string[]): boolean {
+  for (const n of names) if (!values.has(n)) return false;
+  return true;
 }
 
 function displayOf(def: PreparedOutput['definition'], value: unknown): string {

@@ -261,7 +261,7 @@ class Checker {
       }
     }
     const outputTypes = new Map([...assignments.keys()].map((o) => [o, this.rs.outputs[o]?.type ?? 'string']));
-    return { id: rule.id, index, definition: rule, priority: rule.priority ?? 1, assignments, outputTypes, facts: [...used] };
+    return { id: rule.id, index, definition: rule, priority: rule.priority ?? 1, assignments, sets: [...assignments.keys()], outputTypes, facts: [...used] };
   }
 
   private checkCondition(c: Condition, pointer: string, used: Set<string>): void {

@@ -49,6 +49,8 @@ export interface PreparedRule {
   readonly definition: Rule;
   readonly priority: number;
   readonly assignments: ReadonlyMap<string, PreparedAssignment>;
+  /** Outputs the rule sets when it holds, in order. */
+  readonly sets: readonly string[];
   /** Declared type of each output the rule sets. */
   readonly outputTypes: ReadonlyMap<string, string>;
   /** Facts the conditions read. */
