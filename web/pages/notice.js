@@ -133,6 +133,10 @@ export async function noticePage(main, { params, isCurrent }) {
   );
   main.appendChild(doc);
   fitToPage(doc);
+  // Measure again once the fonts are in: a late CJK font changes line breaks.
+  document.fonts?.ready.then(() => {
+    if (doc.isConnected) fitToPage(doc);
+  });
 }
 
 // A4 minus the 14 mm top and bottom margins of print.css, in CSS pixels (96 per inch).
@@ -152,7 +156,7 @@ export function fitToPage(doc) {
   const height = probe.getBoundingClientRect().height;
   probe.remove();
   // A little slack: rounding in the print engine must not push the last line over.
-  const fit = Math.min(1, (PAGE_HEIGHT_PX - 8) / height);
+  const fit = Math.min(1, (PAGE_HEIGHT_PX - 24) / height);
   doc.style.setProperty('--fit', String(fit));
   doc.dataset.fit = fit.toFixed(2);
 }
