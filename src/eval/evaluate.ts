@@ -137,7 +137,6 @@ function decideOutput(
   missingFromFormulas: Map<string, Set<string>>,
 ): OutputValue {
   const def = output.definition;
-  const unit = def['x-unit'];
   const held: PreparedRule[] = [];
   let openTop = 0;
   let anyOpen = false;
@@ -149,48 +148,38 @@ function decideOutput(
       if (r.priority > openTop) openTop = r.priority;
     }
   }
-  const make = (status: OutputValue['status'], value: unknown, rules: PreparedRule[], display?: string): OutputValue => ({
-    id: output.id,
-    title: def.title,
-    ...(unit ? { unit } : {}),
-    status,
-    value,
-    ...(display !== undefined ? { display } : {}),
-    rules: rules.map(ruleId),
-  });
-
   if (def.collect) {
-    if (anyOpen) return make('unknown', null, held);
+    if (anyOpen) return makeOutput(output, 'unknown', null, held);
     if (held.length === 0) {
-      if (def.default !== undefined) return make('default', def.default, [], displayOf(def, def.default));
-      return make('default', [], [], '（无）');
+      if (def.default !== undefined) return makeOutput(output, 'default', def.default, [], displayOf(def, def.default));
+      return makeOutput(output, 'default', [], [], '（无）');
     }
     const list: unknown[] = [];
     const seen = new Set<string>();
     for (const r of held) {
       const v = assign(r, output.id, values, missingFromFormulas);
-      if (v === undefined) return make('unknown', null, held);
+      if (v === undefined) return makeOutput(output, 'unknown', null, held);
       const key = canonicalJson(v);
       if (!seen.has(key)) {
         seen.add(key);
         list.push(v);
       }
     }
-    return make('set', list, held, list.map((v) => displayOf(def, v)).join('、'));
+    return makeOutput(output, 'set', list, held, list.map((v) => displayOf(def, v)).join('、'));
   }
 
   if (held.length === 0) {
-    if (anyOpen) return make('unknown', null, []);
-    if (def.default !== undefined) return make('default', def.default, [], displayOf(def, def.default));
-    return make('unset', null, []);
+    if (anyOpen) return makeOutput(output, 'unknown', null, []);
+    if (def.default !== undefined) return makeOutput(output, 'default', def.default, [], displayOf(def, def.default));
+    return makeOutput(output, 'unset', null, []);
   }
   let top = 0;
   for (const r of held) if (r.priority > top) top = r.priority;
   // A higher-priority rule still undecided could override what holds now.
-  if (openTop > top) return make('unknown', null, []);
+  if (openTop > top) return makeOutput(output, 'unknown', null, []);
   const winners = held.filter((r) => r.priority === top);
   const computed = winners.map((r) => assign(r, output.id, values, missingFromFormulas));
-  if (computed.some((v) => v === undefined)) return make('unknown', null, winners);
+  if (computed.some((v) => v === undefined)) return makeOutput(output, 'unknown', null, winners);
   if (computed.length > 1 && new Set(computed.map((v) => canonicalJson(v))).size > 1) {
     throw new ZhiduError('OUTPUT_CONFLICT', {
       key: output.id,
@@ -198,11 +187,19 @@ function decideOutput(
     });
   }
   const value = computed[0];
-  return make('set', value, winners, displayOf(def, value));
+  return makeOutput(output, 'set', value, winners, displayOf(def, value));
 }
 
-function ruleId(r: PreparedRule): string {
-  return r.id;
+// Built by assignment, not spreads or per-call closures: this runs for every output of every decision.
+function makeOutput(output: PreparedOutput, status: OutputValue['status'], value: unknown, rules: readonly PreparedRule[], display?: string): OutputValue {
+  const def = output.definition;
+  const ids: string[] = [];
+  for (const r of rules) ids.push(r.id);
+  const out: OutputValue = { id: output.id, title: def.title, status, value, rules: ids };
+  const unit = def['x-unit'];
+  if (unit) out.unit = unit;
+  if (display !== undefined) out.display = display;
+  return out;
 }
 
 /** The value a holding rule gives an output; undefined when its formula needs a missing fact. */
