@@ -7,7 +7,13 @@
  *
  * With PostgreSQL it also runs ZHIDU_WORKERS=BENCH_WORKERS (default 2) processes.
  * BENCH_SECONDS (default 15), BENCH_CONNECTIONS (50), BENCH_RULESET
- * (hukou-settlement, else the committee-subsidy example), BENCH_FACTS (JSON file).
+ * (hukou-settlement, else the committee-subsidy example).
+ *
+ * The requests cycle through BENCH_POPULATION (default 1,000) different fact
+ * sets made by the population generator (as `zhidu gen-population`, seed 1),
+ * so the decisions differ as a service window's would: the same facts every
+ * time would flatter the decision log, which stores what decisions share only
+ * once. BENCH_FACTS=<JSON file> sends that one file instead.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -18,15 +24,23 @@ import { hashKey } from '../server/api-keys.js';
 import { startServerProcess } from '../test/api/processes.js';
 import { connect } from '../src/store/sql-client.js';
 import { DecisionLog } from '../src/store/decision-log.js';
+import { loadRulePaths } from '../src/load/registry.js';
+import { generatePopulation } from '../src/impact/population-generator.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const hukou = existsSync('rules/hukou-settlement.yaml');
 const ruleset = process.env.BENCH_RULESET ?? (hukou ? 'hukou-settlement' : 'committee-subsidy-example');
 const rulesDir = ruleset === 'committee-subsidy-example' ? 'test/fixtures/good' : 'rules';
-const factsFile = process.env.BENCH_FACTS ?? (ruleset === 'hukou-settlement' ? 'docs/examples/hukou-qualifies.json' : '');
-const facts = factsFile ? JSON.parse(readFileSync(factsFile, 'utf8')) : { role: 'member', terms_reelected: 1, birth_date: '1960-01-01' };
-const body = JSON.stringify({ facts, as_of: '2025-06-01' });
+const factsFile = process.env.BENCH_FACTS ?? '';
+const asOf = '2025-06-01';
+const bodies: string[] = factsFile
+  ? [JSON.stringify({ facts: JSON.parse(readFileSync(factsFile, 'utf8')), as_of: asOf })]
+  : [...generatePopulation(loadRulePaths([rulesDir], 'rules/sources').registry.inForce(ruleset, asOf).definition, Number(process.env.BENCH_POPULATION ?? 1000), { seed: 1, asOf })].map((facts) => JSON.stringify({ facts, as_of: asOf }));
+const body = bodies[0] as string;
+let next = 0;
+/** autocannon request options: each request takes the next fact set in turn. */
+const requests: autocannon.Request[] = [{ method: 'POST', setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] as string }) }];
 
 /** CPU time (user + system, all threads) a process has used, from /proc: independent of what else runs on the machine. */
 function cpuSeconds(pid: number): number {
@@ -51,10 +65,10 @@ async function bench(label: string, env: Record<string, string>): Promise<void> 
     if (probe.status !== 200) throw new Error(`probe answered ${probe.status}: ${await probe.text()}`);
     const outcome = ((await probe.json()) as { decision: { outcome: { display?: string } } }).decision.outcome.display;
     // Warm-up (JIT, connection pools), not counted.
-    await autocannon({ url, method: 'POST', connections, duration: 3, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    await autocannon({ url, method: 'POST', connections, duration: 3, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, requests });
     const load = loadavg()[0]?.toFixed(1);
     const cpuBefore = cpuSeconds(server.child.pid as number);
-    const r = await autocannon({ url, method: 'POST', connections, duration: seconds, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    const r = await autocannon({ url, method: 'POST', connections, duration: seconds, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, requests });
     const ok = r['2xx'];
     const cpu = cpuSeconds(server.child.pid as number) - cpuBefore;
     const line = `${label}: ${(ok / r.duration).toFixed(0)} decisions/s, server CPU ${((cpu * 1000) / ok).toFixed(2)} ms per decision (all its threads; the PostgreSQL server's own CPU not included) (req/s mean ${r.requests.average.toFixed(0)}), latency p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${ok} × 2xx, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts in ${r.duration} s; load average before ${load} (${cpus().length} CPUs); outcome ${outcome}`;
@@ -75,7 +89,7 @@ async function bench(label: string, env: Record<string, string>): Promise<void> 
 const dir = mkdtempSync(join(tmpdir(), 'zhidu-bench-'));
 const keysFile = join(dir, 'keys.json');
 writeFileSync(keysFile, JSON.stringify({ keys: [{ name: 'bench', role: 'system', sha256: hashKey(key), rate_limit: 100_000_000 }] }));
-process.stdout.write(`POST /v1/rulesets/${ruleset}/evaluate, ${connections} connections, ${seconds} s, facts ${factsFile || '(inline)'}\n`);
+process.stdout.write(`POST /v1/rulesets/${ruleset}/evaluate, ${connections} connections, ${seconds} s, facts ${factsFile || `${bodies.length} generated fact sets in turn`}\n`);
 await bench('PGlite (embedded)', { ZHIDU_DATA_DIR: join(dir, 'pglite'), ZHIDU_KEYS_FILE: keysFile, DATABASE_URL: '' });
 if (process.env.DATABASE_URL) {
   await bench('PostgreSQL', { ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: keysFile, DATABASE_URL: process.env.DATABASE_URL, ZHIDU_DB_SCHEMA: `bench_${randomBytes(4).toString('hex')}` });

@@ -1,5 +1,5 @@
 import type { Decision } from '../src/generated/decision.js';
-import { decisionContent, newId, pending, type PendingRecord } from '../src/store/log-record.js';
+import { decisionContent, newId, type PendingRecord } from '../src/store/log-record.js';
 import type { ZhiduContext } from './context.js';
 import type { Caller } from './api-keys.js';
 import { StoreUnavailable } from './problem.js';
@@ -11,8 +11,8 @@ export interface Recorded {
   readonly decision: Decision;
 }
 
-export function prepareRecord(caller: Caller, facts: unknown, decision: Decision): PendingRecord {
-  return pending(decisionContent(newId(), new Date().toISOString(), caller.name, facts, decision));
+export function prepareRecord(ctx: ZhiduContext, caller: Caller, facts: unknown, decision: Decision): PendingRecord {
+  return ctx.log.prepareDecision(decisionContent(newId(), new Date().toISOString(), caller.name, facts, decision));
 }
 
 /**
@@ -36,6 +36,6 @@ export async function recordAll(ctx: ZhiduContext, records: readonly PendingReco
 }
 
 export async function record(ctx: ZhiduContext, caller: Caller, facts: unknown, decision: Decision): Promise<Recorded> {
-  const [r] = await recordAll(ctx, [prepareRecord(caller, facts, decision)]);
+  const [r] = await recordAll(ctx, [prepareRecord(ctx, caller, facts, decision)]);
   return r as Recorded;
 }

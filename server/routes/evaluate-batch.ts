@@ -28,7 +28,7 @@ async function decideItem(ctx: ZhiduContext, caller: Caller, id: string, index: 
     const asOf = as_of ?? today();
     const rs = ctx.registry.inForce(id, asOf);
     const decision: Decision = await evaluate(rs, facts, { asOf });
-    return { index, record: prepareRecord(caller, facts, decision) };
+    return { index, record: prepareRecord(ctx, caller, facts, decision) };
   } catch (err) {
     if (err instanceof ZhiduError) return { index, problem: fromZhiduError(err, `/${index}`) };
     throw err;

@@ -1,6 +1,7 @@
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import { migrate, quoteIdent, GENESIS_HASH } from './migrations.js';
-import { linkHash, outcomeKey, type LogContent, type PendingRecord, type DecisionContent, type DeterminationContent } from './log-record.js';
+import { canonicalText, linkHash, outcomeKey, type LogContent, type PendingRecord, type DecisionContent, type DeterminationContent } from './log-record.js';
+import { BasePool, baseRefs, compileBase, decodeExplanation, isEncoded, sha256, type Base } from './explanation-delta.js';
 
 export interface StoredRef {
   readonly seq: number;
@@ -60,6 +61,9 @@ export class DecisionLog {
   private queue: Queued[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
+  private readonly pool = new BasePool();
+  /** Bases read back (checked against their hash), for decoding; bounded. */
+  private readonly readBases = new Map<string, Base>();
 
   private constructor(
     readonly db: SqlClient,
@@ -72,6 +76,17 @@ export class DecisionLog {
   static async open(db: SqlClient, schema: string, options: { maxBatch?: number } = {}): Promise<DecisionLog> {
     await migrate(db, schema);
     return new DecisionLog(db, schema, options.maxBatch ?? 256);
+  }
+
+  /**
+   * A decision ready to append: its explanation stored as a delta against
+   * this process's bases, the canonical text fixed. `content` keeps the full
+   * decision for the caller.
+   */
+  prepareDecision(content: DecisionContent): PendingRecord {
+    const encoded = this.pool.encode(content.explanation);
+    const text = canonicalText({ ...content, explanation: encoded.explanation });
+    return { content, text, bases: encoded.bases };
   }
 
   append(record: PendingRecord, check?: Precondition): Promise<StoredRef> {
@@ -99,7 +114,10 @@ export class DecisionLog {
 
   private async write(batch: readonly Queued[]): Promise<void> {
     const settled: Array<() => void> = [];
+    const bases = new Map<string, Base>();
+    for (const q of batch) for (const b of q.record.bases ?? []) bases.set(b.hash, b);
     await this.db.transaction(async (tx) => {
+      if (bases.size > 0) await this.insertBases(tx, [...bases.values()]);
       const head = await tx.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one FOR UPDATE`);
       let seq = Number(head.rows[0]?.seq ?? 0);
       let hash = head.rows[0]?.hash ?? GENESIS_HASH;
@@ -129,7 +147,52 @@ export class DecisionLog {
       await tx.query(`UPDATE ${this.s}.chain_head SET seq = $1, hash = $2 WHERE one`, [seq, hash]);
     });
     // Only after COMMIT: a caller told "recorded" must be able to read it back.
+    this.pool.markStored(bases.keys());
     for (const s of settled) s();
+  }
+
+  private async insertBases(tx: SqlQueryable, bases: readonly Base[]): Promise<void> {
+    const params: unknown[] = [];
+    const values = bases.map((b) => {
+      params.push(b.hash, b.text);
+      return `($${params.length - 1},$${params.length})`;
+    });
+    // Content-addressed: another process may have stored the same base already.
+    await tx.query(`INSERT INTO ${this.s}.delta_base (hash, content) VALUES ${values.join(',')} ON CONFLICT (hash) DO NOTHING`, params);
+  }
+
+  /**
+   * The bases with these hashes, each checked against its hash. A base that
+   * is missing or altered is an error naming it: the explanations that refer
+   * to it can no longer be shown as they were recorded.
+   */
+  private async loadBases(hashes: readonly string[], db: SqlQueryable = this.db): Promise<Map<string, Base>> {
+    const out = new Map<string, Base>();
+    const wanted: string[] = [];
+    for (const h of new Set(hashes)) {
+      const b = this.readBases.get(h);
+      if (b) out.set(h, b);
+      else wanted.push(h);
+    }
+    if (wanted.length > 0) {
+      const { rows } = await db.query<{ hash: string; content: string }>(`SELECT hash, content FROM ${this.s}.delta_base WHERE hash = ANY($1::text[])`, [wanted]);
+      for (const row of rows) {
+        if (sha256(row.content) !== row.hash) throw new BaseError(row.hash, 'does not match its hash');
+        const b = compileBase(row.content, row.hash);
+        out.set(row.hash, b);
+        if (this.readBases.size >= 1024) this.readBases.clear();
+        this.readBases.set(row.hash, b);
+      }
+      for (const h of wanted) if (!out.has(h)) throw new BaseError(h, 'is missing');
+    }
+    return out;
+  }
+
+  /** A stored decision with its explanation expanded to the full decision. */
+  private async expand(content: DecisionContent): Promise<DecisionContent> {
+    if (!isEncoded(content.explanation)) return content;
+    const bases = await this.loadBases(baseRefs(content.explanation));
+    return { ...content, explanation: decodeExplanation(content.explanation, bases) };
   }
 
   private async insert(tx: SqlQueryable, rows: readonly unknown[][]): Promise<void> {
@@ -151,7 +214,7 @@ export class DecisionLog {
     );
     const row = rows[0];
     if (!row) return null;
-    return { content: JSON.parse(row.content) as DecisionContent, seq: Number(row.seq), hash: row.hash };
+    return { content: await this.expand(JSON.parse(row.content) as DecisionContent), seq: Number(row.seq), hash: row.hash };
   }
 
   async determinations(decisionId: string, tx: SqlQueryable = this.db): Promise<DeterminationContent[]> {
@@ -250,6 +313,13 @@ export class DecisionLog {
         }
         const mismatch = columnMismatch(row, parsed);
         if (mismatch) return broken(`column ${mismatch} does not match the hashed content`);
+        if (parsed.kind === 'decision' && isEncoded(parsed.explanation)) {
+          try {
+            decodeExplanation(parsed.explanation, await this.loadBases(baseRefs(parsed.explanation)));
+          } catch (err) {
+            return broken(err instanceof BaseError ? err.message : `explanation does not decode: ${(err as Error).message}`);
+          }
+        }
         prev = String(row.hash);
         expectedSeq += 1;
         count += 1;
@@ -273,6 +343,12 @@ export class DecisionLog {
     this.closed = true;
     while (this.flushing) await this.flushing;
     await this.db.close();
+  }
+}
+
+class BaseError extends Error {
+  constructor(hash: string, what: string) {
+    super(`explanation base ${hash} ${what}`);
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../load/canonical-json.js';
 import type { Decision } from '../generated/decision.js';
+import type { Base } from './explanation-delta.js';
 
 /** What a decision record says: the content its hash covers. */
 export interface DecisionContent {
@@ -31,10 +32,16 @@ export interface DeterminationContent {
 
 export type LogContent = DecisionContent | DeterminationContent;
 
-/** A content record ready to chain: its canonical text is fixed before it is queued. */
+/**
+ * A content record ready to chain: its canonical text is fixed before it is
+ * queued. `text` is the stored form (a decision's explanation as a delta,
+ * see explanation-delta.ts); `content` is what it stands for.
+ */
 export interface PendingRecord {
   readonly content: LogContent;
   readonly text: string;
+  /** Delta bases the text refers to that the database may not hold yet. */
+  readonly bases?: readonly Base[];
 }
 
 export function newId(): string {
@@ -54,6 +61,10 @@ export function canonicalText(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) {
+    // An array of primitives (a stored delta) is its own canonical form.
+    let flat = true;
+    for (let i = 0; i < v.length && flat; i++) flat = v[i] !== undefined && (v[i] === null || typeof v[i] !== 'object');
+    if (flat) return JSON.stringify(v);
     let s = '[';
     for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + canonicalText(v[i]);
     return s + ']';

@@ -43,6 +43,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON S.log
     FOR EACH STATEMENT EXECUTE FUNCTION S.log_append_only();
   `,
+  // Explanations are stored as deltas against bases (src/store/explanation-delta.ts):
+  // each base once, addressed by the SHA-256 of its canonical text, never changed.
+  `
+  CREATE TABLE S.delta_base (
+    hash text PRIMARY KEY,
+    content text NOT NULL
+  );
+  CREATE TRIGGER delta_base_append_only BEFORE UPDATE OR DELETE ON S.delta_base
+    FOR EACH ROW EXECUTE FUNCTION S.log_append_only();
+  CREATE TRIGGER delta_base_no_truncate BEFORE TRUNCATE ON S.delta_base
+    FOR EACH STATEMENT EXECUTE FUNCTION S.log_append_only();
+  `,
 ];
 
 export function quoteIdent(name: string): string {

@@ -7,11 +7,30 @@ import { promisify } from 'node:util';
 import { connect, type SqlClient } from '../../src/store/sql-client.js';
 import { DecisionLog } from '../../src/store/decision-log.js';
 import { createHash } from 'node:crypto';
-import { pending, newId, canonicalText, linkHash, type DeterminationContent } from '../../src/store/log-record.js';
+import { pending, newId, canonicalText, linkHash, decisionContent, type DeterminationContent } from '../../src/store/log-record.js';
+import { loadRulePaths, evaluate } from '../../src/index.js';
+import type { Decision } from '../../src/generated/decision.js';
 import { canonicalJson } from '../../src/load/canonical-json.js';
 import { BACKENDS, uniqueSchema } from './harness.js';
 
 const run = promisify(execFile);
+
+/** A hundred settlement decisions from the rule set's own test cases, of every outcome. */
+async function decisions(): Promise<Decision[]> {
+  const { registry } = loadRulePaths(['rules/hukou-settlement.yaml'], 'rules/sources');
+  const { parse } = await import('yaml');
+  const suite = parse((await import('node:fs')).readFileSync('rules/hukou-settlement.test.yaml', 'utf8')) as { cases: Array<{ facts: unknown; as_of?: string }> };
+  const out: Decision[] = [];
+  for (const c of suite.cases) {
+    const asOf = c.as_of ?? '2024-01-01';
+    try {
+      out.push(await evaluate(registry.inForce('hukou-settlement', asOf), c.facts, { asOf }));
+    } catch {
+      // an error case: nothing to record
+    }
+  }
+  return out;
+}
 
 function determination(decisionId: string, n: number): DeterminationContent {
   return { kind: 'determination', id: newId(), time: new Date(Date.UTC(2024, 0, 1, 0, 0, n)).toISOString(), caller: `tester-${n}`, decision_id: decisionId, agree: n % 2 === 0, reason: n % 2 === 0 ? null : `理由 ${n}`, supersedes: null };
@@ -72,6 +91,43 @@ describe.each(BACKENDS)('the decision log on %s', (backend) => {
       }
     }
   }, 180_000);
+
+  it('stores explanations as deltas that read back whole, and finds a delta base edited or deleted by hand', async () => {
+    const schema = uniqueSchema('zl');
+    const db = backend === 'postgres' ? await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 }) : await connect({ memory: true });
+    const log = await DecisionLog.open(db, schema);
+    const s = `"${schema}"`;
+    try {
+      const decided = await decisions();
+      const records = decided.map((d) => log.prepareDecision(decisionContent(newId(), new Date().toISOString(), 'tester', d.facts.inputs, d)));
+      await Promise.all(records.map((r) => log.append(r)));
+      for (const r of records) {
+        const back = await log.getDecision(r.content.id);
+        expect(canonicalJson(back?.content)).toBe(canonicalJson(r.content));
+      }
+      const sizes = await db.query<{ stored: string | number }>(`SELECT sum(length(content)) AS stored FROM ${s}.log`);
+      const full = records.reduce((n, r) => n + canonicalText(r.content).length, 0);
+      expect(Number(sizes.rows[0]?.stored)).toBeLessThan(full / 3);
+      expect(await log.verify()).toMatchObject({ ok: true, records: records.length });
+
+      await expect(db.query(`UPDATE ${s}.delta_base SET content = content`)).rejects.toThrow(/append-only/);
+      await expect(db.query(`DELETE FROM ${s}.delta_base`)).rejects.toThrow(/append-only/);
+      await db.query(`ALTER TABLE ${s}.delta_base DISABLE TRIGGER USER`);
+      // The first base the first record's explanation refers to, changed (a space added: still valid JSON).
+      const first = JSON.parse((await db.query<{ content: string }>(`SELECT content FROM ${s}.log WHERE seq = 1`)).rows[0]?.content as string);
+      const hash = first.explanation.$bases[0] as string;
+      await db.query(`UPDATE ${s}.delta_base SET content = content || ' ' WHERE hash = $1`, [hash]);
+      const fresh = await DecisionLog.open(db, schema);
+      const edited = await fresh.verify();
+      expect(edited).toMatchObject({ ok: false, broken: { seq: 1, reason: `explanation base ${hash} does not match its hash` } });
+      await expect(fresh.getDecision(first.id)).rejects.toThrow(/does not match its hash/);
+      await db.query(`DELETE FROM ${s}.delta_base WHERE hash = $1`, [hash]);
+      expect(await (await DecisionLog.open(db, schema)).verify()).toMatchObject({ ok: false, broken: { seq: 1, reason: `explanation base ${hash} is missing` } });
+    } finally {
+      if (backend === 'postgres') await db.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      await db.close();
+    }
+  }, 120_000);
 
   it.each([
     ['a filter column changed (content untouched)', (s: string) => `UPDATE ${s}.log SET caller = 'mallory' WHERE seq = 3`, 3, /column caller/],
