@@ -39,18 +39,47 @@ function plainEngine(rs: PreparedRuleSet): Engine {
   return engine;
 }
 
-async function rate(fn: () => Promise<unknown>): Promise<number> {
-  // Warm up until the JIT has settled: half a measurement's length.
-  const warm = process.hrtime.bigint();
-  while (process.hrtime.bigint() - warm < BigInt(Math.round(seconds * 5e8))) for (let i = 0; i < 50; i++) await fn();
+/** Decisions per second over about `ms` milliseconds of fn. */
+async function rate(fn: () => Promise<unknown>, ms: number): Promise<number> {
   let n = 0;
   const start = process.hrtime.bigint();
-  const limit = BigInt(Math.round(seconds * 1e9));
+  const limit = BigInt(Math.round(ms * 1e6));
   while (process.hrtime.bigint() - start < limit) {
-    for (let i = 0; i < 50; i++) await fn();
-    n += 50;
+    for (let i = 0; i < 20; i++) await fn();
+    n += 20;
   }
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * The two sides in alternating short rounds, each ratio taken from one pair
+ * of adjacent rounds: on a shared virtual machine the speed drifts by tens of
+ * percent within seconds, and a pair sees nearly the same machine. Reports
+ * the medians.
+ */
+async function compare(explained: () => Promise<unknown>, plain: () => Promise<unknown>): Promise<{ explained: number; plain: number; ratio: number }> {
+  const rounds = Math.max(5, Math.round(seconds * 10));
+  const ms = 100;
+  // Warm-up until the JIT has settled.
+  await rate(explained, seconds * 250);
+  await rate(plain, seconds * 250);
+  const e: number[] = [];
+  const p: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const a = await rate(explained, ms);
+    const b = await rate(plain, ms);
+    e.push(a);
+    p.push(b);
+    r.push(b / a);
+  }
+  return { explained: median(e), plain: median(p), ratio: median(r) };
 }
 
 const rows: string[] = [];
@@ -77,17 +106,14 @@ for (const file of files) {
   const engine = plainEngine(rs);
   let i = 0;
   let j = 0;
-  // Alternate the two sides so drift (thermal, GC) hits both alike; keep the best of three each.
-  let explained = 0;
-  let plain = 0;
-  for (let round = 0; round < 3; round++) {
-    explained = Math.max(explained, await rate(() => {
+  const { explained, plain, ratio } = await compare(
+    () => {
       const w = workload[i++ % workload.length]!;
       return evaluate(rs, w.facts, { asOf: w.asOf });
-    }));
-    plain = Math.max(plain, await rate(() => engine.run(workload[j++ % workload.length]!.plain)));
-  }
-  rows.push(`| ${rs.id} | ${rs.rules.length} | ${workload.length} | ${Math.round(explained).toLocaleString('en')} | ${Math.round(plain).toLocaleString('en')} | ${(plain / explained).toFixed(2)}× |`);
+    },
+    () => engine.run(workload[j++ % workload.length]!.plain),
+  );
+  rows.push(`| ${rs.id} | ${rs.rules.length} | ${workload.length} | ${Math.round(explained).toLocaleString('en')} | ${Math.round(plain).toLocaleString('en')} | ${ratio.toFixed(2)}× |`);
   console.error(`${rs.id}: explained ${Math.round(explained)}/s, plain ${Math.round(plain)}/s`);
 }
 

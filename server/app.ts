@@ -105,6 +105,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       const code = typeof payload === 'string' ? /"code":"([A-Z_]+)"/.exec(payload)?.[1] : undefined;
       metrics.errors.inc({ code: code ?? 'UNKNOWN', status: String(reply.statusCode) });
     }
+    // A decision is tens of kilobytes of mostly Chinese text: as a string,
+    // fastify measures its UTF-8 length and node then encodes it again; as a
+    // buffer it is encoded once (measured: the length scan alone was 4% of
+    // the server's time under load).
+    if (typeof payload === 'string' && payload.length > 16_384) return Buffer.from(payload);
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {

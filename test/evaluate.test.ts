@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { loadRuleSet, SourceTexts, evaluate, ZhiduError, type PreparedRuleSet, type Decision } from '../src/index.js';
 import { plainPathResolver, parsePath } from '../src/eval/path-resolver.js';
-import { traceCondition } from '../src/decision/condition-trace.js';
+import { traceCondition, conditionTemplate } from '../src/decision/condition-trace.js';
 import { parseYaml } from '../src/text/yaml-source.js';
 
 const sources = new SourceTexts('rules/sources');
@@ -312,7 +312,9 @@ describe('fresh state per evaluation', () => {
 
 describe('a condition json-rules-engine never evaluated is shown as not evaluated', () => {
   it('maps an unevaluated leaf to not_evaluated and does not count it as failed', () => {
-    const trace = traceCondition({ all: [{ fact: 'total', operator: 'equal', value: 1, factResult: 2, result: false }, { fact: 'count', operator: 'equal', value: 0 }] }, SPLIT.facts);
+    const when = { all: [{ fact: 'total', operator: 'equal', value: 1 }, { fact: 'count', operator: 'equal', value: 0 }] };
+    const engineResult = { all: [{ fact: 'total', operator: 'equal', value: 1, factResult: 2, result: false }, { fact: 'count', operator: 'equal', value: 0 }] };
+    const trace = traceCondition(engineResult, conditionTemplate(when, SPLIT.facts), SPLIT.facts, new Map());
     expect(trace.result).toBe('false');
     if (trace.kind === 'fact') throw new Error('expected a boolean node');
     expect(trace.children.map((c) => c.result)).toEqual(['false', 'not_evaluated']);

@@ -22,38 +22,90 @@ interface EngineNode {
   result?: boolean;
 }
 
-export function traceCondition(node: EngineNode, facts: ReadonlyMap<string, FactInfo>): ConditionTrace {
-  if (node.all) return combine('all', node.all.map((c) => traceCondition(c, facts)));
-  if (node.any) return combine('any', node.any.map((c) => traceCondition(c, facts)));
-  if (node.not) return combine('not', [traceCondition(node.not, facts)]);
-  return leaf(node, facts);
+/**
+ * What a condition's trace says whatever the facts: built once per rule when
+ * the rule set is prepared, so a decision does not re-render the requirement
+ * text of every condition it explains. Mirrors the rule's `when` tree, which
+ * is also the shape of the engine's result tree.
+ */
+export type ConditionTemplate =
+  | { readonly kind: 'all' | 'any' | 'not'; readonly children: readonly ConditionTemplate[] }
+  | {
+      readonly kind: 'fact';
+      readonly fact: string;
+      readonly operator: string;
+      readonly info: FactInfo | undefined;
+      readonly path: string | undefined;
+      /** The other fact a condition compares with (`value: {fact: …}`). */
+      readonly ref: string | undefined;
+      /** The literal compared with, as the trace shows it (absent for a fact reference). */
+      readonly expected: unknown;
+      /** The requirement in Chinese (absent for a fact reference: it names the other fact's value). */
+      readonly text: string | undefined;
+    };
+
+interface WhenNode {
+  all?: WhenNode[];
+  any?: WhenNode[];
+  not?: WhenNode;
+  fact?: string;
+  operator?: string;
+  value?: unknown;
+  path?: string;
 }
 
-function leaf(node: EngineNode, facts: ReadonlyMap<string, FactInfo>): FactCheck {
+export function conditionTemplate(when: unknown, facts: ReadonlyMap<string, FactInfo>): ConditionTemplate {
+  const node = when as WhenNode;
+  if (node.all) return { kind: 'all', children: node.all.map((c) => conditionTemplate(c, facts)) };
+  if (node.any) return { kind: 'any', children: node.any.map((c) => conditionTemplate(c, facts)) };
+  if (node.not) return { kind: 'not', children: [conditionTemplate(node.not, facts)] };
   const fact = node.fact as string;
   const operator = node.operator as string;
+  const info = facts.get(fact);
   const ref = isFactRef(node.value) ? node.value.fact : undefined;
-  const expected = ref ? node.valueResult : node.value;
+  const expected = ref ? undefined : node.value === undefined ? null : toPlain(node.value);
+  return { kind: 'fact', fact, operator, info, path: node.path, ref, expected, text: ref ? undefined : requirementText(info, fact, operator, node.value, undefined, false) };
+}
+
+/** Per decision: a fact's value and its display, computed once however many conditions read it. */
+export type ActualCache = Map<string, { readonly plain: unknown; readonly display: string }>;
+
+export function traceCondition(node: EngineNode, template: ConditionTemplate, facts: ReadonlyMap<string, FactInfo>, cache: ActualCache): ConditionTrace {
+  if (template.kind === 'fact') return leaf(node, template, facts, cache);
+  const list = template.kind === 'not' ? [node.not as EngineNode] : ((template.kind === 'all' ? node.all : node.any) as EngineNode[]);
+  const children: ConditionTrace[] = [];
+  for (let i = 0; i < list.length; i++) children.push(traceCondition(list[i] as EngineNode, template.children[i] as ConditionTemplate, facts, cache));
+  return combine(template.kind, children);
+}
+
+function leaf(node: EngineNode, t: Extract<ConditionTemplate, { kind: 'fact' }>, facts: ReadonlyMap<string, FactInfo>, cache: ActualCache): FactCheck {
   const actual = node.factResult;
+  const expected = t.ref ? node.valueResult : undefined;
   let result: Truth;
   if (node.result === undefined) result = 'not_evaluated';
-  else if (actual === undefined || actual === null || (ref !== undefined && (expected === undefined || expected === null))) result = 'unknown';
+  else if (actual === undefined || actual === null || (t.ref !== undefined && (expected === undefined || expected === null))) result = 'unknown';
   else result = node.result ? 'true' : 'false';
-  const info = facts.get(fact);
+  // Every condition on one fact (without a path) reads the same value.
+  const key = t.path === undefined ? t.fact : `${t.fact}\u0000${t.path}`;
+  let shown = actual === undefined ? undefined : cache.get(key);
+  if (shown === undefined) {
+    shown = { plain: actual === undefined ? null : toPlain(actual), display: renderValue(actual, t.info) };
+    if (actual !== undefined) cache.set(key, shown);
+  }
   // Built by assignment, not spreads: this runs for every condition of every decision.
   const check: FactCheck = {
     kind: 'fact',
-    fact,
-    operator,
-    expected: expected === undefined ? null : toPlain(expected),
-    actual: actual === undefined ? null : toPlain(actual),
-    actual_display: renderValue(actual, info),
+    fact: t.fact,
+    operator: t.operator,
+    expected: t.ref ? (expected === undefined ? null : toPlain(expected)) : t.expected,
+    actual: shown.plain,
+    actual_display: shown.display,
     result,
-    text: requirementText(info, fact, operator, expected, ref ? facts.get(ref) : undefined, false),
+    text: t.text ?? requirementText(t.info, t.fact, t.operator, expected, facts.get(t.ref as string), false),
   };
-  if (info) check.title = info.title;
-  if (node.path) check.path = node.path;
-  if (ref) check.expected_fact = ref;
+  if (t.info) check.title = t.info.title;
+  if (t.path) check.path = t.path;
+  if (t.ref) check.expected_fact = t.ref;
   return check;
 }
 

@@ -24,8 +24,18 @@ export function requirementText(info: FactInfo | undefined, fact: string, operat
   return `${name}${negated ? '不应' : '应'}${op} ${target}`;
 }
 
-const TEMPLATE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+const TEMPLATE_SPLIT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/;
+/** Templates split once into text and names (odd positions): a rule set's few templates, rendered in every decision. */
+const compiled = new Map<string, readonly string[]>();
 
 export function renderTemplate(template: string, lookup: (name: string) => string): string {
-  return template.replace(TEMPLATE, (_, name: string) => lookup(name));
+  let parts = compiled.get(template);
+  if (!parts) {
+    parts = template.split(TEMPLATE_SPLIT);
+    if (compiled.size >= 4096) compiled.clear();
+    compiled.set(template, parts);
+  }
+  let out = parts[0] as string;
+  for (let i = 1; i < parts.length; i += 2) out += lookup(parts[i] as string) + (parts[i + 1] as string);
+  return out;
 }

@@ -6,7 +6,7 @@ import { checkFacts } from './check-facts.js';
 import { toDecimal, toPlain, isDecimalText, isDecimal, decimalText } from './decimal.js';
 import { canonicalJson } from '../load/canonical-json.js';
 import { isIsoDate } from './calendar.js';
-import { traceCondition, culprits, unknownFacts } from '../decision/condition-trace.js';
+import { traceCondition, culprits, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
 import { renderValue, renderTemplate } from '../decision/render.js';
 
 export interface EvaluateOptions {
@@ -61,10 +61,11 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
 
   const traces: RuleTrace[] = [];
   const results: Truth[] = [];
+  const actuals: ActualCache = new Map();
   for (const rule of rs.rules) {
     const engineResult = byName.get(rule.id);
     const condition: ConditionTrace = engineResult
-      ? traceCondition(engineResult.conditions as never, rs.facts)
+      ? traceCondition(engineResult.conditions as never, rule.template, rs.facts, actuals)
       : { kind: 'all', result: 'not_evaluated', children: [] };
     const def = rule.definition;
     const trace: RuleTrace = { id: rule.id, title: def.title, result: condition.result, citation: def.citation as Citation, condition, sets: rule.sets.slice() };
@@ -284,19 +285,11 @@ function missingFacts(
     .map(([fact, rules]) => ({ fact, title: rs.facts.get(fact)?.title ?? fact, rules: [...rules] }));
 }
 
-/** Ambiguities that bear on this decision: the rule set's own, those of rules that held, of derived facts used. */
+/** Ambiguities that bear on this decision: the rule set's own, those of derived facts used, of rules that held. */
 function ambiguities(rs: PreparedRuleSet, traces: readonly RuleTrace[], derived: Record<string, unknown>): Decision['ambiguities'] {
-  const out: Decision['ambiguities'] = [];
-  for (const a of rs.definition.ambiguities ?? []) out.push({ id: a.id, issue: a.issue, resolution: a.resolution, ...(a.citation ? { citation: a.citation } : {}) });
-  for (const d of rs.definition.derived ?? []) {
-    if (derived[d.id] === null || derived[d.id] === undefined) continue;
-    for (const a of d.ambiguities ?? []) out.push({ id: a.id, issue: a.issue, resolution: a.resolution, rule: d.id, ...(a.citation ? { citation: a.citation } : {}) });
-  }
-  rs.rules.forEach((rule, i) => {
-    if (traces[i]?.result !== 'true') return;
-    for (const a of rule.definition.ambiguities ?? []) {
-      out.push({ id: a.id, issue: a.issue, resolution: a.resolution, rule: rule.id, ...(a.citation ? { citation: a.citation } : {}) });
-    }
-  });
+  const notes = rs.ambiguityNotes;
+  const out: Decision['ambiguities'] = notes.ruleSet.slice();
+  for (const [id, list] of notes.derived) if (derived[id] !== null && derived[id] !== undefined) out.push(...list);
+  for (const [index, list] of notes.rules) if (traces[index]?.result === 'true') out.push(...list);
   return out;
 }

@@ -1,6 +1,6 @@
 import { Operator } from 'json-rules-engine';
-import { asDecimal, isDecimal } from './decimal.js';
-import { parseDate, compareDates } from './calendar.js';
+import { asDecimal, isDecimal, type Decimal } from './decimal.js';
+import { parseDate, dayNumber } from './calendar.js';
 
 /**
  * Our operators replace json-rules-engine's defaults: numbers compare as exact
@@ -23,21 +23,51 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+/**
+ * Pure conversions memoised, bounded: the same few literals of a rule set
+ * (2, 0.8, "2024-01-01") are compared in every decision, and building a
+ * decimal or validating a calendar date each time was a measurable share of
+ * evaluation. The values cached are immutable, so no decision sees another's state.
+ */
+const MEMO_LIMIT = 4096;
+const decimals = new Map<unknown, Decimal | undefined>();
+const days = new Map<unknown, number | undefined>();
+
+function memo<V>(cache: Map<unknown, V>, key: unknown, make: (k: unknown) => V): V {
+  if (cache.has(key)) return cache.get(key) as V;
+  const v = make(key);
+  if (cache.size >= MEMO_LIMIT) cache.clear();
+  cache.set(key, v);
+  return v;
+}
+
+function decimalOf(v: unknown): Decimal | undefined {
+  if (isDecimal(v)) return v;
+  return typeof v === 'number' || typeof v === 'string' ? memo(decimals, v, asDecimal) : undefined;
+}
+
+function dayOf(v: unknown): number | undefined {
+  return typeof v === 'string' ? memo(days, v, (t) => {
+    const d = parseDate(t);
+    return d ? dayNumber(d) : undefined;
+  }) : undefined;
+}
+
 function numeric(cmp: (c: number) => boolean) {
   return (a: unknown, b: unknown): boolean => {
     // Two JSON numbers compare exactly as doubles; anything else goes through decimals.
     if (typeof a === 'number' && typeof b === 'number') return cmp(a < b ? -1 : a > b ? 1 : 0);
-    const da = asDecimal(a);
-    const db = asDecimal(b);
+    const da = decimalOf(a);
+    const db = decimalOf(b);
     return da !== undefined && db !== undefined && cmp(da.cmp(db));
   };
 }
 
 function calendar(cmp: (c: number) => boolean) {
   return (a: unknown, b: unknown): boolean => {
-    const da = parseDate(a);
-    const db = parseDate(b);
-    return da !== undefined && db !== undefined && cmp(compareDates(da, db));
+    const da = dayOf(a);
+    const db = dayOf(b);
+    return da !== undefined && db !== undefined && cmp(da - db);
   };
 }
 

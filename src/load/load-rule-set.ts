@@ -10,7 +10,9 @@ import { compileFormula, ALLOWED_FUNCTIONS, type CompiledFormula } from '../eval
 import { OPERATOR_KINDS, buildOperators } from '../eval/operators.js';
 import { plainPathResolver, parsePath } from '../eval/path-resolver.js';
 import { canonicalJson, sha256, deepFreeze } from './canonical-json.js';
-import type { PreparedRuleSet, PreparedRule, PreparedDerived, PreparedAssignment, PreparedOutput } from './prepared-rule-set.js';
+import { conditionTemplate } from '../decision/condition-trace.js';
+import type { PreparedRuleSet, PreparedRule, PreparedDerived, PreparedAssignment, PreparedOutput, AmbiguityNotes, AmbiguityNote } from './prepared-rule-set.js';
+import type { Citation as DecisionCitation } from '../generated/decision.js';
 
 export interface LoadOptions {
   readonly sources: SourceTexts;
@@ -106,6 +108,12 @@ class Checker {
     // per-call state of their own and must stay mutable.
     deepFreeze(rules);
     deepFreeze(derived);
+    const note = (a: Ambiguity, rule?: string): AmbiguityNote => ({ id: a.id, issue: a.issue, resolution: a.resolution, ...(rule ? { rule } : {}), ...(a.citation ? { citation: a.citation as DecisionCitation } : {}) });
+    const ambiguityNotes: AmbiguityNotes = deepFreeze({
+      ruleSet: (rs.ambiguities ?? []).map((a) => note(a)),
+      derived: new Map((rs.derived ?? []).filter((d) => d.ambiguities?.length).map((d) => [d.id, (d.ambiguities ?? []).map((a) => note(a, d.id))])),
+      rules: new Map(rs.rules.flatMap((r, i) => (r.ambiguities?.length ? [[i, r.ambiguities.map((a) => note(a, r.id))] as const] : []))),
+    });
     return Object.freeze({
       id: rs.id,
       version: rs.version,
@@ -122,6 +130,7 @@ class Checker {
       rules,
       outputs,
       engine,
+      ambiguityNotes,
     });
   }
 
@@ -261,7 +270,8 @@ class Checker {
       }
     }
     const outputTypes = new Map([...assignments.keys()].map((o) => [o, this.rs.outputs[o]?.type ?? 'string']));
-    return { id: rule.id, index, definition: rule, priority: rule.priority ?? 1, assignments, sets: [...assignments.keys()], outputTypes, facts: [...used] };
+    const template = conditionTemplate(rule.when, this.facts);
+    return { id: rule.id, index, definition: rule, priority: rule.priority ?? 1, assignments, sets: [...assignments.keys()], outputTypes, facts: [...used], template };
   }
 
   private checkCondition(c: Condition, pointer: string, used: Set<string>): void {

@@ -1,8 +1,10 @@
 import type { Engine } from 'json-rules-engine';
 import type { ValidateFunction } from 'ajv';
 import type { RuleSet, Rule, Output } from '../generated/rule-set.js';
+import type { Decision } from '../generated/decision.js';
 import type { CompiledFormula } from '../eval/formula.js';
 import type { FactInfo } from './fact-catalogue.js';
+import type { ConditionTemplate } from '../decision/condition-trace.js';
 
 /**
  * A rule-set version validated and compiled once (OPA's PreparedEvalQuery):
@@ -28,7 +30,19 @@ export interface PreparedRuleSet {
   readonly rules: readonly PreparedRule[];
   readonly outputs: ReadonlyMap<string, PreparedOutput>;
   readonly engine: Engine;
+  /** The ambiguity notes as a decision shows them, built once. */
+  readonly ambiguityNotes: AmbiguityNotes;
 }
+
+export interface AmbiguityNotes {
+  readonly ruleSet: readonly AmbiguityNote[];
+  /** By derived fact id, in declaration order: shown when the fact was computed. */
+  readonly derived: ReadonlyMap<string, readonly AmbiguityNote[]>;
+  /** By rule index, in rule order: shown when the rule held. */
+  readonly rules: ReadonlyMap<number, readonly AmbiguityNote[]>;
+}
+
+export type AmbiguityNote = Decision['ambiguities'][number];
 
 export interface PreparedDerived {
   readonly id: string;
@@ -55,6 +69,8 @@ export interface PreparedRule {
   readonly outputTypes: ReadonlyMap<string, string>;
   /** Facts the conditions read. */
   readonly facts: readonly string[];
+  /** The static part of the rule's condition trace. */
+  readonly template: ConditionTemplate;
 }
 
 export interface PreparedOutput {

@@ -307,7 +307,7 @@ export class BasePool {
       const base = list[at] as Base;
       const diff = diffAgainst(base, value, best ? best.diff.length / 2 : Infinity);
       if (diff && (!best || diff.length < best.diff.length)) best = { base, diff, at };
-      if (best && best.diff.length / 2 <= base.prims / 10) break;
+      if (best && best.diff.length / 2 <= base.prims / 4) break;
     }
     if (best && (best.diff.length / 2 <= best.base.prims / 4 || list.length >= this.perKey)) {
       if (best.at > 0) {
