@@ -373,3 +373,51 @@ rules:
     expect(d.rules.find((r) => r.id === 'sell_ok')?.result).toBe('false');
   });
 });
+
+describe('what a reason cannot fill in, it names', () => {
+  const rs = load(`
+id: pending
+title: 待补
+version: 1.0.0
+effective_from: null
+source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
+inputs:
+  type: object
+  required: [eligible]
+  properties:
+    eligible: { type: boolean, title: 符合条件 }
+    amount: { type: string, format: decimal, title: 申报金额 }
+    limit: { type: string, format: decimal, title: 限额 }
+derived:
+  - { id: doubled, title: 两倍金额, type: decimal, formula: "amount * 2" }
+outputs:
+  ok: { title: 结论, type: boolean }
+  total: { title: 合计, type: decimal, x-unit: 元 }
+outcome: ok
+rules:
+  - id: grant
+    title: 发放
+    when: { all: [ { fact: eligible, operator: equal, value: true } ] }
+    then: { ok: true, total: { formula: "doubled" } }
+    citation: ${cite}
+    reason: 合计{{total}}，申报{{amount}}，两倍{{doubled}}。
+  - id: over_limit
+    title: 超限
+    when: { all: [ { fact: amount, operator: greaterThan, value: { fact: limit } } ] }
+    then: { ok: false }
+    priority: 2
+    citation: ${cite}
+    reason: 超限。
+`);
+
+  it('a missing input reads 未提供, a value that needs it names it, and a fact compared with an unknown one shows no empty brackets', async () => {
+    const d = await evaluate(rs, { eligible: true }, { asOf: '2024-01-01' });
+    expect(d.reasons.find((r) => r.rule === 'grant')?.text).toBe('合计（尚缺申报金额，无法计算），申报（未提供），两倍（尚缺申报金额，无法计算）。');
+    const over = d.rules.find((r) => r.id === 'over_limit');
+    expect(over?.condition.kind === 'all' && over.condition.children[0]?.kind === 'fact' ? over.condition.children[0].text : '').toBe('申报金额应大于 限额');
+    const known = await evaluate(rs, { eligible: true, amount: '5', limit: '10' }, { asOf: '2024-01-01' });
+    expect(known.reasons.find((r) => r.rule === 'grant')?.text).toBe('合计10 元，申报5，两倍10。');
+    const over2 = known.rules.find((r) => r.id === 'over_limit');
+    expect(over2?.condition.kind === 'all' && over2.condition.children[0]?.kind === 'fact' ? over2.condition.children[0].text : '').toBe('申报金额应大于 限额（10）');
+  });
+});

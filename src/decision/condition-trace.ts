@@ -114,17 +114,26 @@ function isFactRef(v: unknown): v is { fact: string } {
 }
 
 function combine(kind: 'all' | 'any' | 'not', children: ConditionTrace[]): ConditionTrace {
-  const results = children.map((c) => c.result);
+  // Counted in one pass, without intermediate arrays: this runs for every boolean node of every decision.
+  let yes = 0;
+  let no = 0;
+  let skipped = 0;
+  for (const c of children) {
+    if (c.result === 'true') yes += 1;
+    else if (c.result === 'false') no += 1;
+    else if (c.result === 'not_evaluated') skipped += 1;
+  }
+  const n = children.length;
   let result: Truth;
   if (kind === 'not') {
-    const r = results[0];
+    const r = children[0]?.result;
     result = r === 'true' ? 'false' : r === 'false' ? 'true' : (r ?? 'unknown');
   } else if (kind === 'all') {
-    result = results.includes('false') ? 'false' : results.every((r) => r === 'true') ? 'true' : 'unknown';
+    result = no > 0 ? 'false' : yes === n ? 'true' : 'unknown';
   } else {
-    result = results.includes('true') ? 'true' : results.every((r) => r === 'false') ? 'false' : 'unknown';
+    result = yes > 0 ? 'true' : no === n ? 'false' : 'unknown';
   }
-  if (result === 'unknown' && results.every((r) => r === 'not_evaluated')) result = 'not_evaluated';
+  if (result === 'unknown' && skipped === n) result = 'not_evaluated';
   return { kind, result, children };
 }
 

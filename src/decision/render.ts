@@ -17,7 +17,12 @@ export function renderValue(value: unknown, info?: { enumTitles?: Readonly<Recor
 export function requirementText(info: FactInfo | undefined, fact: string, operator: string, expected: unknown, expectedFact: FactInfo | undefined, negated: boolean): string {
   const name = info?.title ?? fact;
   const op = OPERATOR_ZH[operator] ?? operator;
-  const target = expectedFact ? `${expectedFact.title}（${renderValue(expected, expectedFact)}）` : renderValue(expected, info);
+  // Compared with another fact: its title, and its value once it is known.
+  const target = expectedFact
+    ? expected === undefined || expected === null
+      ? expectedFact.title
+      : `${expectedFact.title}（${renderValue(expected, expectedFact)}）`
+    : renderValue(expected, info);
   if (info?.kind === 'boolean' && operator === 'equal' && typeof expected === 'boolean') {
     return `${name}${negated ? '不应为' : '应为'}${renderValue(expected, info)}`;
   }

@@ -20,10 +20,28 @@ export function isDecimalText(value: unknown): value is string {
   return typeof value === 'string' && DECIMAL_TEXT.test(value);
 }
 
+const BigNumberOf = (math as unknown as { BigNumber: new (v: string) => Decimal }).BigNumber;
+/**
+ * Numbers already converted, bounded: the same literals and fact values are
+ * converted in formula after formula, and each conversion parses a string.
+ * Decimals are immutable, so sharing one between decisions is safe.
+ */
+const fromNumbers = new Map<number, Decimal>();
+
 /** A JS number from JSON becomes the decimal it was written as (shortest round-trip text). */
 export function toDecimal(value: number | string | Decimal): Decimal {
   if (isDecimal(value)) return value;
-  return math.bignumber(typeof value === 'number' ? String(value) : value) as Decimal;
+  if (typeof value === 'number') {
+    let d = fromNumbers.get(value);
+    if (d === undefined) {
+      // The instance's own constructor, not math.bignumber(): same value and precision, without typed-function dispatch.
+      d = new BigNumberOf(String(value));
+      if (fromNumbers.size >= 4096) fromNumbers.clear();
+      fromNumbers.set(value, d);
+    }
+    return d;
+  }
+  return new BigNumberOf(value);
 }
 
 export function asDecimal(value: unknown): Decimal | undefined {

@@ -74,11 +74,19 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     results.push(condition.result);
   }
 
+  // A reason names what it could not fill in, rather than a bare "unknown":
+  // the caseworker sees which fact to ask for.
   const lookup = (name: string): string => {
     const out = outputs[name];
-    if (out) return out.display ?? renderValue(out.value);
-    const info = rs.facts.get(name);
-    return renderValue(values.get(name), info);
+    if (out) {
+      if (out.status === 'unknown') return pendingText(rs, outputMissing(out, missingFromFormulas, rs, values));
+      if (out.value !== null || !rs.facts.has(name)) return out.display ?? (out.value === null ? '（无）' : renderValue(out.value));
+      // An output no rule set this time, named like a fact: the fact's value is what the sentence means.
+    }
+    const value = values.get(name);
+    if (value !== undefined && value !== null) return renderValue(value, rs.facts.get(name));
+    if (rs.facts.get(name)?.origin === 'input') return '（未提供）';
+    return pendingText(rs, absentInputs(rs, name, values));
   };
 
   const missingFromFormulas = new Map<string, Set<string>>();
@@ -254,7 +262,7 @@ function missingFacts(
   const headline = rs.definition.outcome;
   const rulesFor = new Map<string, Set<string>>();
   const headlineFacts = new Set<string>();
-  const derivedInputs = new Map(rs.derived.map((d) => [d.id, d.inputs]));
+  const { derivedInputs, order } = factIndex(rs);
   const toInputs = (fact: string): readonly string[] => derivedInputs.get(fact) ?? (fact === 'as_of' ? [] : [fact]);
   const note = (fact: string, rule: string, forHeadline: boolean) => {
     for (const input of toInputs(fact)) {
@@ -275,14 +283,45 @@ function missingFacts(
   for (const [fact, rules] of fromFormulas) {
     for (const r of rules) note(fact, r, traces.find((t) => t.id === r)?.sets.includes(headline) ?? false);
   }
-  const order = [...rs.facts.keys()];
   return [...rulesFor.entries()]
     .sort(([a, ra], [b, rb]) => {
       const ha = headlineFacts.has(a) ? 1 : 0;
       const hb = headlineFacts.has(b) ? 1 : 0;
-      return hb - ha || rb.size - ra.size || order.indexOf(a) - order.indexOf(b);
+      return hb - ha || rb.size - ra.size || (order.get(a) ?? 0) - (order.get(b) ?? 0);
     })
     .map(([fact, rules]) => ({ fact, title: rs.facts.get(fact)?.title ?? fact, rules: [...rules] }));
+}
+
+/** The input facts whose absence leaves a fact (input or derived) without a value. */
+function absentInputs(rs: PreparedRuleSet, fact: string, known: ReadonlyMap<string, unknown>): string[] {
+  const inputs = factIndex(rs).derivedInputs.get(fact) ?? [fact];
+  return inputs.filter((f) => rs.facts.get(f)?.origin === 'input' && !known.has(f));
+}
+
+/** The input facts an unknown output waits for: those its holding rules' formulas lack. */
+function outputMissing(out: OutputValue, fromFormulas: ReadonlyMap<string, ReadonlySet<string>>, rs: PreparedRuleSet, known: ReadonlyMap<string, unknown>): string[] {
+  const facts = new Set<string>();
+  for (const [fact, rules] of fromFormulas) {
+    if (out.rules.some((r) => rules.has(r))) for (const f of absentInputs(rs, fact, known)) facts.add(f);
+  }
+  return [...facts];
+}
+
+function pendingText(rs: PreparedRuleSet, facts: readonly string[]): string {
+  if (facts.length === 0) return '（尚未确定）';
+  return `（尚缺${facts.map((f) => rs.facts.get(f)?.title ?? f).join('、')}，无法计算）`;
+}
+
+/** Per rule-set version, built on first use: what missingFacts reads in every undetermined decision. */
+const factIndexes = new WeakMap<PreparedRuleSet, { derivedInputs: ReadonlyMap<string, readonly string[]>; order: ReadonlyMap<string, number> }>();
+
+function factIndex(rs: PreparedRuleSet) {
+  let index = factIndexes.get(rs);
+  if (!index) {
+    index = { derivedInputs: new Map(rs.derived.map((d) => [d.id, d.inputs])), order: new Map([...rs.facts.keys()].map((k, i) => [k, i])) };
+    factIndexes.set(rs, index);
+  }
+  return index;
 }
 
 /** Ambiguities that bear on this decision: the rule set's own, those of derived facts used, of rules that held. */
