@@ -113,9 +113,10 @@ export class DecisionLog {
   }
 
   private async write(batch: readonly Queued[]): Promise<void> {
-    const settled: Array<() => void> = [];
     const bases = new Map<string, Base>();
     for (const q of batch) for (const b of q.record.bases ?? []) bases.set(b.hash, b);
+    if (batch.every((q) => !q.check)) return this.writeAtOnce(batch, bases);
+    const settled: Array<() => void> = [];
     await this.db.transaction(async (tx) => {
       if (bases.size > 0) await this.insertBases(tx, [...bases.values()]);
       const head = await tx.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one FOR UPDATE`);
@@ -149,6 +150,31 @@ export class DecisionLog {
     // Only after COMMIT: a caller told "recorded" must be able to read it back.
     this.pool.markStored(bases.keys());
     for (const s of settled) s();
+  }
+
+  /**
+   * A batch without preconditions in one statement (S.append_records): the
+   * database locks the chain head, hashes and inserts each record and moves
+   * the head, atomically. The server's request thread only sends the rows.
+   */
+  private async writeAtOnce(batch: readonly Queued[], bases: ReadonlyMap<string, Base>): Promise<void> {
+    const columns: unknown[][] = COLUMNS.slice(1, 12).map(() => []);
+    for (const q of batch) {
+      const row = rowFor(0, q.record.content, q.record.text, '', '');
+      for (let c = 0; c < columns.length; c++) (columns[c] as unknown[]).push(row[c + 1] ?? null);
+    }
+    const baseList = [...bases.values()];
+    const { rows } = await this.db.query<{ out_seq: string | number; out_hash: string }>(
+      `SELECT out_seq, out_hash FROM ${this.s}.append_records($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+      [...columns, baseList.map((b) => b.hash), baseList.map((b) => b.text)],
+    );
+    if (rows.length !== batch.length) throw new Error(`append_records stored ${rows.length} of ${batch.length} records`);
+    // Committed: the statement ran in its own transaction.
+    this.pool.markStored(bases.keys());
+    batch.forEach((q, i) => {
+      const r = rows[i] as { out_seq: string | number; out_hash: string };
+      q.resolve({ seq: Number(r.out_seq), hash: r.out_hash });
+    });
   }
 
   private async insertBases(tx: SqlQueryable, bases: readonly Base[]): Promise<void> {
