@@ -7,12 +7,14 @@
  * editor wrote). The plain engine gets the same conditions with its default
  * operators and the same facts, derived values precomputed, so it does the
  * same comparisons minus our input validation, exact decimals and explanation.
+ * BENCH_POPULATION=N replays N generated applicants per rule set instead.
  */
 import { Engine } from 'json-rules-engine';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { loadRulePaths, evaluate, testFileFor, type PreparedRuleSet } from '../src/index.js';
 import type { TestSuite } from '../src/generated/test-suite.js';
+import { generatePopulation } from '../src/impact/population-generator.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 2);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -90,7 +92,12 @@ for (const file of files) {
   const rs = registry.latest(suite.ruleset);
   if (!rs) continue;
   const workload: { facts: Record<string, unknown>; asOf: string; plain: Record<string, unknown> }[] = [];
-  for (const c of suite.cases) {
+  // BENCH_POPULATION=N: N generated applicants instead (every question answered, so every rule runs).
+  const population = Number(process.env.BENCH_POPULATION ?? 0);
+  const cases = population > 0
+    ? [...generatePopulation(rs.definition, population, { seed: 1, asOf: '2025-06-01' })].map((facts) => ({ facts, as_of: '2025-06-01', expect: {} as { error?: unknown } }))
+    : suite.cases;
+  for (const c of cases) {
     if (c.expect.error) continue;
     const asOf = c.as_of ?? '2024-01-01';
     try {
