@@ -2,6 +2,7 @@ import type { ConditionTrace, FactCheck, Truth } from '../generated/decision.js'
 import type { FactInfo } from '../load/fact-catalogue.js';
 import { toPlain } from '../eval/decimal.js';
 import { requirementText, renderValue } from './render.js';
+import { TRUTH_OF_CODE, type LeafRead } from '../eval/compile.js';
 
 /**
  * json-rules-engine answers true/false; we need three values. A condition on a
@@ -85,6 +86,43 @@ function leaf(node: EngineNode, t: Extract<ConditionTemplate, { kind: 'fact' }>,
   if (node.result === undefined) result = 'not_evaluated';
   else if (actual === undefined || actual === null || (t.ref !== undefined && (expected === undefined || expected === null))) result = 'unknown';
   else result = node.result ? 'true' : 'false';
+  return factCheck(t, actual, expected, result, facts, cache);
+}
+
+/**
+ * The trace of a condition from a compiled evaluation's codes (src/eval/compile.ts):
+ * the same tree traceCondition builds from the engine's result, node for node.
+ */
+export function traceFromCodes(
+  template: ConditionTemplate,
+  codes: Uint8Array,
+  at: { i: number },
+  leaves: readonly (LeafRead | undefined)[],
+  v: readonly unknown[],
+  facts: ReadonlyMap<string, FactInfo>,
+  cache: ActualCache,
+): ConditionTrace {
+  const index = at.i++;
+  const result = TRUTH_OF_CODE[codes[index] as number] as Truth;
+  if (template.kind === 'fact') {
+    // A condition left unevaluated read nothing, as in the engine's tree.
+    if (result === 'not_evaluated') return factCheck(template, undefined, undefined, result, facts, cache);
+    const read = leaves[index] as LeafRead;
+    return factCheck(template, read.actual(v), template.ref && read.expected ? read.expected(v) : undefined, result, facts, cache);
+  }
+  const children: ConditionTrace[] = [];
+  for (const c of template.children) children.push(traceFromCodes(c, codes, at, leaves, v, facts, cache));
+  return { kind: template.kind, result, children };
+}
+
+function factCheck(
+  t: Extract<ConditionTemplate, { kind: 'fact' }>,
+  actual: unknown,
+  expected: unknown,
+  result: Truth,
+  facts: ReadonlyMap<string, FactInfo>,
+  cache: ActualCache,
+): FactCheck {
   // Every condition on one fact (without a path) reads the same value.
   const key = t.path === undefined ? t.fact : `${t.fact}\u0000${t.path}`;
   let shown = actual === undefined ? undefined : cache.get(key);

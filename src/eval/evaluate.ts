@@ -6,7 +6,8 @@ import { checkFacts } from './check-facts.js';
 import { toDecimal, toPlain, isDecimalText, isDecimal, decimalText } from './decimal.js';
 import { canonicalJson } from '../load/canonical-json.js';
 import { isIsoDate } from './calendar.js';
-import { traceCondition, culprits, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
+import { traceCondition, traceFromCodes, culprits, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
+import { readSlots, TRUTH_OF_CODE, type CompiledRule } from './compile.js';
 import { renderValue, renderTemplate } from '../decision/render.js';
 
 export interface EvaluateOptions {
@@ -19,11 +20,99 @@ export function today(): string {
 }
 
 /**
- * Evaluate one set of facts against one prepared rule-set version. Fresh state
- * per call: the values map, the engine's almanac and the trace are all new;
- * the prepared rule set is only read.
+ * Evaluate one set of facts against one prepared rule-set version: the
+ * compiled conditions (src/eval/compile.ts), then the full explanation. Fresh
+ * state per call; the prepared rule set is only read.
  */
 export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions = {}): Promise<Decision> {
+  return explain(rs, evaluateCompact(rs, rawFacts, options));
+}
+
+/**
+ * What a compiled evaluation decides, and no more: the outputs, the status,
+ * one code per condition node (see compile.ts), and the per-decision state
+ * explain() needs to build the full Decision later, if ever.
+ */
+export interface CompactDecision {
+  readonly outputs: Record<string, OutputValue>;
+  readonly status: Decision['status'];
+  readonly codes: Uint8Array;
+  readonly asOf: string;
+  readonly inputs: Record<string, unknown>;
+  readonly derived: Record<string, unknown>;
+  readonly values: ReadonlyMap<string, unknown>;
+  /** The values map read into the compiled rule set's fact slots. */
+  readonly slots: readonly unknown[];
+  readonly missingFromFormulas: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** Synchronous: no engine, no promises, no cloned conditions. */
+export function evaluateCompact(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions = {}): CompactDecision {
+  const facts = factValues(rs, rawFacts, options);
+  const compiled = rs.compiled;
+  const slots = readSlots(compiled, facts.values);
+  const codes = new Uint8Array(compiled.nodeCount);
+  const results: Truth[] = [];
+  for (const rule of compiled.rules) results.push(TRUTH_OF_CODE[rule.run(slots, codes)] as Truth);
+  const decided = decideOutputs(rs, results, facts.values);
+  return { ...decided, codes, asOf: facts.asOf, inputs: facts.inputs, derived: facts.derived, values: facts.values, slots };
+}
+
+/** The full Decision of a compact result, identical to the reference path's. */
+export function explain(rs: PreparedRuleSet, compact: CompactDecision): Decision {
+  const compiled = rs.compiled;
+  const actuals: ActualCache = new Map();
+  const traces: RuleTrace[] = [];
+  for (const rule of rs.rules) {
+    const at = { i: (compiled.rules[rule.index] as CompiledRule).offset };
+    traces.push(ruleTrace(rule, traceFromCodes(rule.template, compact.codes, at, compiled.leaves, compact.slots, rs.facts, actuals)));
+  }
+  return assemble(rs, compact, compact, traces);
+}
+
+/**
+ * json-rules-engine's evaluation, kept as the reference implementation the
+ * compiled path is tested against (and `zhidu test --engine reference`).
+ */
+export async function evaluateReference(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions = {}): Promise<Decision> {
+  const facts = factValues(rs, rawFacts, options);
+  const run = await rs.engine.run(Object.fromEntries(facts.values));
+  const byName = new Map<string, RuleResult>();
+  for (const r of run.results) byName.set(r.name as string, r);
+  for (const r of run.failureResults) byName.set(r.name as string, r);
+
+  const traces: RuleTrace[] = [];
+  const results: Truth[] = [];
+  const actuals: ActualCache = new Map();
+  for (const rule of rs.rules) {
+    const engineResult = byName.get(rule.id);
+    const condition: ConditionTrace = engineResult
+      ? traceCondition(engineResult.conditions as never, rule.template, rs.facts, actuals)
+      : { kind: 'all', result: 'not_evaluated', children: [] };
+    traces.push(ruleTrace(rule, condition));
+    results.push(condition.result);
+  }
+  return assemble(rs, facts, decideOutputs(rs, results, facts.values), traces);
+}
+
+/** The raw json-rules-engine run, for differential tests. */
+export async function runEngine(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions = {}): Promise<Map<string, RuleResult>> {
+  const facts = factValues(rs, rawFacts, options);
+  const run = await rs.engine.run(Object.fromEntries(facts.values));
+  const byName = new Map<string, RuleResult>();
+  for (const r of run.results) byName.set(r.name as string, r);
+  for (const r of run.failureResults) byName.set(r.name as string, r);
+  return byName;
+}
+
+interface FactValues {
+  readonly asOf: string;
+  readonly inputs: Record<string, unknown>;
+  readonly derived: Record<string, unknown>;
+  readonly values: Map<string, unknown>;
+}
+
+function factValues(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions): FactValues {
   const asOf = options.asOf ?? today();
   if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
   const inputs = checkFacts(rs, rawFacts);
@@ -53,27 +142,41 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     values.set(d.id, v);
     derived[d.id] = toPlain(v);
   }
+  return { asOf, inputs, derived, values };
+}
 
-  const run = await rs.engine.run(Object.fromEntries(values));
-  const byName = new Map<string, RuleResult>();
-  for (const r of run.results) byName.set(r.name as string, r);
-  for (const r of run.failureResults) byName.set(r.name as string, r);
+function ruleTrace(rule: PreparedRule, condition: ConditionTrace): RuleTrace {
+  const def = rule.definition;
+  const trace: RuleTrace = { id: rule.id, title: def.title, result: condition.result, citation: def.citation as Citation, condition, sets: rule.sets.slice() };
+  if (def.group) trace.group = def.group;
+  return trace;
+}
 
-  const traces: RuleTrace[] = [];
-  const results: Truth[] = [];
-  const actuals: ActualCache = new Map();
-  for (const rule of rs.rules) {
-    const engineResult = byName.get(rule.id);
-    const condition: ConditionTrace = engineResult
-      ? traceCondition(engineResult.conditions as never, rule.template, rs.facts, actuals)
-      : { kind: 'all', result: 'not_evaluated', children: [] };
-    const def = rule.definition;
-    const trace: RuleTrace = { id: rule.id, title: def.title, result: condition.result, citation: def.citation as Citation, condition, sets: rule.sets.slice() };
-    if (def.group) trace.group = def.group;
-    traces.push(trace);
-    results.push(condition.result);
+interface Decided {
+  readonly outputs: Record<string, OutputValue>;
+  readonly status: Decision['status'];
+  readonly missingFromFormulas: Map<string, Set<string>>;
+}
+
+function decideOutputs(rs: PreparedRuleSet, results: readonly Truth[], values: ReadonlyMap<string, unknown>): Decided {
+  const missingFromFormulas = new Map<string, Set<string>>();
+  const outputs: Record<string, OutputValue> = {};
+  for (const output of rs.outputs.values()) {
+    outputs[output.id] = decideOutput(output, results, values, missingFromFormulas);
   }
+  const headline = outputs[rs.definition.outcome] as OutputValue;
+  return { outputs, status: headline.status === 'unknown' ? 'undetermined' : 'decided', missingFromFormulas };
+}
 
+/** Reasons, failed pathways, missing facts and ambiguities: the same for both evaluation paths. */
+function assemble(
+  rs: PreparedRuleSet,
+  facts: Omit<FactValues, 'values'> & { readonly values: ReadonlyMap<string, unknown> },
+  decided: { readonly outputs: Record<string, OutputValue>; readonly status: Decision['status']; readonly missingFromFormulas: ReadonlyMap<string, ReadonlySet<string>> },
+  traces: readonly RuleTrace[],
+): Decision {
+  const { values, inputs, derived, asOf } = facts;
+  const { outputs, status, missingFromFormulas } = decided;
   // A reason names what it could not fill in, rather than a bare "unknown":
   // the caseworker sees which fact to ask for.
   const lookup = (name: string): string => {
@@ -89,14 +192,7 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     return pendingText(rs, absentInputs(rs, name, values));
   };
 
-  const missingFromFormulas = new Map<string, Set<string>>();
-  const outputs: Record<string, OutputValue> = {};
-  for (const output of rs.outputs.values()) {
-    outputs[output.id] = decideOutput(output, results, values, missingFromFormulas);
-  }
-
   const headline = outputs[rs.definition.outcome] as OutputValue;
-  const status: Decision['status'] = headline.status === 'unknown' ? 'undetermined' : 'decided';
 
   const reasons: Decision['reasons'] = [];
   const failed: Decision['failed'] = [];
@@ -120,7 +216,7 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
     status,
     outcome: headline,
     outputs,
-    rules: traces,
+    rules: traces as RuleTrace[],
     reasons,
     failed,
     missing: missingFacts(rs, traces, outputs, missingFromFormulas, values),

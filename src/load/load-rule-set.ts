@@ -11,6 +11,7 @@ import { OPERATOR_KINDS, buildOperators } from '../eval/operators.js';
 import { plainPathResolver, parsePath } from '../eval/path-resolver.js';
 import { canonicalJson, sha256, deepFreeze } from './canonical-json.js';
 import { conditionTemplate } from '../decision/condition-trace.js';
+import { compileRuleSet } from '../eval/compile.js';
 import type { PreparedRuleSet, PreparedRule, PreparedDerived, PreparedAssignment, PreparedOutput, AmbiguityNotes, AmbiguityNote } from './prepared-rule-set.js';
 import type { Citation as DecisionCitation } from '../generated/decision.js';
 
@@ -130,6 +131,7 @@ class Checker {
       rules,
       outputs,
       engine,
+      compiled: compileRuleSet(rules.map((r) => r.definition.when)),
       ambiguityNotes,
     });
   }

@@ -4,6 +4,7 @@ import type { RuleSet, Rule, Output } from '../generated/rule-set.js';
 import type { Decision } from '../generated/decision.js';
 import type { CompiledFormula } from '../eval/formula.js';
 import type { FactInfo } from './fact-catalogue.js';
+import type { CompiledRuleSet } from '../eval/compile.js';
 import type { ConditionTemplate } from '../decision/condition-trace.js';
 
 /**
@@ -29,7 +30,10 @@ export interface PreparedRuleSet {
   readonly derived: readonly PreparedDerived[];
   readonly rules: readonly PreparedRule[];
   readonly outputs: ReadonlyMap<string, PreparedOutput>;
+  /** The reference evaluator: json-rules-engine, which the compiled conditions are tested against. */
   readonly engine: Engine;
+  /** The rules' conditions compiled once per version (src/eval/compile.ts). */
+  readonly compiled: CompiledRuleSet;
   /** The ambiguity notes as a decision shows them, built once. */
   readonly ambiguityNotes: AmbiguityNotes;
 }
