@@ -4,6 +4,7 @@ import { resolve, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadRulePaths, testFileFor, evaluate, runSuite, formatFinding, ZhiduError, today, type SuiteResult } from '../index.js';
 import { formatDecision } from '../decision/format-text.js';
+import { evaluateReference } from '../eval/evaluate.js';
 import { lintPaths, countSeverities } from '../lint/lint-rule-set.js';
 import { diffRuleSets, formatDiff } from '../versions/rule-set-diff.js';
 import { resolveVersion } from '../versions/version-spec.js';
@@ -47,19 +48,29 @@ program
     process.exitCode = errors.length > 0 ? 1 : 0;
   });
 
+/** `zhidu test --engine reference` runs a suite through json-rules-engine, the reference the compiled path must match. */
+export const EVALUATORS: Record<string, typeof evaluate> = { compiled: evaluate, reference: evaluateReference };
+
 program
   .command('test')
   .description('运行规则集旁的测试用例，并报告未被覆盖的规则与条件')
   .argument('[paths...]', 'rule files or directories', ['rules'])
   .option('--json', 'machine-readable results')
-  .action(async (paths: string[], opts: { json?: boolean }) => {
+  .option('--engine <engine>', 'evaluator: compiled (production) | reference (json-rules-engine)', 'compiled')
+  .action(async (paths: string[], opts: { json?: boolean; engine: string }) => {
+    const evaluator = EVALUATORS[opts.engine];
+    if (!evaluator) {
+      process.stderr.write('用法错误：--engine 应为 compiled 或 reference\n');
+      process.exitCode = 2;
+      return;
+    }
     const { registry, findings, files } = loadRulePaths(paths, sourcesDir());
     const errors = findings.filter((f) => f.severity === 'error');
     for (const f of errors) process.stderr.write(formatFinding(f) + '\n');
     const results: SuiteResult[] = [];
     for (const file of files) {
       const testFile = testFileFor(file);
-      if (existsSync(testFile)) results.push(await runSuite(testFile, registry));
+      if (existsSync(testFile)) results.push(await runSuite(testFile, registry, { evaluator }));
     }
     let failed = 0;
     let passed = 0;

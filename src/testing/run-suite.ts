@@ -69,7 +69,7 @@ export function loadSuite(file: string, text: string): { suite?: TestSuite; find
 }
 
 /** Run a test file's cases against the version in force on each case's date (or a given version). */
-export async function runSuite(file: string, registry: Registry, options: { ruleSet?: PreparedRuleSet; text?: string } = {}): Promise<SuiteResult> {
+export async function runSuite(file: string, registry: Registry, options: { ruleSet?: PreparedRuleSet; text?: string; evaluator?: typeof evaluate } = {}): Promise<SuiteResult> {
   const text = options.text ?? readFileSync(file, 'utf8');
   const { suite, findings, lineOf } = loadSuite(file, text);
   const coverage = newCoverage();
@@ -79,7 +79,7 @@ export async function runSuite(file: string, registry: Registry, options: { rule
   }
   const cases: CaseResult[] = [];
   for (const [i, c] of suite.cases.entries()) {
-    cases.push(await runCase(c, lineOf(i), registry, suite.ruleset, options.ruleSet, coverage));
+    cases.push(await runCase(c, lineOf(i), registry, suite.ruleset, options.ruleSet, coverage, options.evaluator ?? evaluate));
   }
   const names = new Set(suite.cases.map((c) => c.name));
   const rs = options.ruleSet ?? registry.latest(suite.ruleset);
@@ -91,12 +91,12 @@ export async function runSuite(file: string, registry: Registry, options: { rule
   return { file, ruleset: suite.ruleset, findings, cases, coverage, missingAmbiguityTests };
 }
 
-async function runCase(c: Case, line: number, registry: Registry, id: string, fixed: PreparedRuleSet | undefined, coverage: Coverage): Promise<CaseResult> {
+async function runCase(c: Case, line: number, registry: Registry, id: string, fixed: PreparedRuleSet | undefined, coverage: Coverage, evaluator: typeof evaluate): Promise<CaseResult> {
   const asOf = c.as_of ?? '2024-01-01';
   let decision: Decision;
   try {
     const rs = fixed ?? registry.inForce(id, asOf);
-    decision = await evaluate(rs, c.facts, { asOf });
+    decision = await evaluator(rs, c.facts, { asOf });
   } catch (err) {
     if (err instanceof ZhiduError) {
       const expected = c.expect.error;
