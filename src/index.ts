@@ -6,7 +6,7 @@ export { loadRuleSet, type LoadResult, type LoadOptions } from './load/load-rule
 export { loadRulePaths, Registry, findRuleFiles, testFileFor, compareVersions, type LoadedDirectory } from './load/registry.js';
 export { SourceTexts } from './load/source-texts.js';
 export type { PreparedRuleSet } from './load/prepared-rule-set.js';
-export { evaluate, today, type EvaluateOptions } from './eval/evaluate.js';
+export { evaluate, evaluateCompact, explain, evaluateReference, today, type EvaluateOptions, type CompactDecision } from './eval/evaluate.js';
 export { runSuite, loadSuite, compare, newCoverage, recordCoverage, type SuiteResult, type CaseResult, type Coverage } from './testing/run-suite.js';
 export { ZhiduError, formatFinding, sortFindings, type Finding, type FactViolation } from './errors/finding.js';
 export { ERRORS, formatMessage, type ErrorCode } from './errors/catalogue.js';
