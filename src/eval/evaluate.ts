@@ -76,10 +76,7 @@ export function explain(rs: PreparedRuleSet, compact: CompactDecision): Decision
  */
 export async function evaluateReference(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions = {}): Promise<Decision> {
   const facts = factValues(rs, rawFacts, options);
-  const run = await rs.engine.run(Object.fromEntries(facts.values));
-  const byName = new Map<string, RuleResult>();
-  for (const r of run.results) byName.set(r.name as string, r);
-  for (const r of run.failureResults) byName.set(r.name as string, r);
+  const byName = await engineResults(rs, facts.values);
 
   const traces: RuleTrace[] = [];
   const results: Truth[] = [];
@@ -97,8 +94,11 @@ export async function evaluateReference(rs: PreparedRuleSet, rawFacts: unknown, 
 
 /** The raw json-rules-engine run, for differential tests. */
 export async function runEngine(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions = {}): Promise<Map<string, RuleResult>> {
-  const facts = factValues(rs, rawFacts, options);
-  const run = await rs.engine.run(Object.fromEntries(facts.values));
+  return engineResults(rs, factValues(rs, rawFacts, options).values);
+}
+
+async function engineResults(rs: PreparedRuleSet, values: ReadonlyMap<string, unknown>): Promise<Map<string, RuleResult>> {
+  const run = await rs.engine.run(Object.fromEntries(values));
   const byName = new Map<string, RuleResult>();
   for (const r of run.results) byName.set(r.name as string, r);
   for (const r of run.failureResults) byName.set(r.name as string, r);
