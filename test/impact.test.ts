@@ -44,9 +44,16 @@ describe('impact of v1.0.0 → v1.1.0 on a hand-checked population', () => {
     expect(formatImpact(r)).toContain('新增符合 1 人，不再符合 1 人');
   });
 
-  it('on the day before, the member aged 67 is still compared under the same date for both versions', async () => {
-    const r = await runImpact(fromArray([people[2] as Record<string, unknown>]), { from: v1, to: v1, asOf: '2025-06-01' });
-    expect(r.changed).toBe(0);
+  it('names the person the lowered age limit (70 → 65) excludes, and the rule responsible, and leaves a member under 65 alone', async () => {
+    const aged67 = people[2] as Record<string, unknown>;
+    const aged64 = { role: 'member', terms_reelected: 0, birth_date: '1961-01-01' };
+    const r = await runImpact(fromArray([aged67, aged64]), { from: v1, to: v2, asOf: '2025-06-01' });
+    expect({ changed: r.changed, unchanged: r.unchanged, lost: r.outcome.no_longer_eligible, newly: r.outcome.newly_eligible }).toEqual({ changed: 1, unchanged: 1, lost: 1, newly: 0 });
+    expect(r.by_rule.map((g) => g.rules)).toEqual([['member_subsidy']]);
+    expect(r.sample).toHaveLength(1);
+    const [only] = r.sample;
+    expect(only?.facts).toMatchObject({ birth_date: '1958-01-01' });
+    expect({ rules: only?.rules, from: only?.from.display, to: only?.to.display }).toEqual({ rules: ['member_subsidy'], from: '享受', to: '不享受' });
   });
 });
 

@@ -33,7 +33,7 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
   );
 
   app.get('/metrics', { config: open, schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render()),
+    reply.type(ctx.metrics.contentType).send(await ctx.metrics.render()),
   );
 
   app.get(

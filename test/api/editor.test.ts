@@ -179,16 +179,28 @@ describe('live reload in development', () => {
   it('publishes a saved rule file through the same gate, and refuses one that fails', async () => {
     const dir = rulesDir();
     const dev = await startTestApp({ rulesDir: dir, env: { ZHIDU_WATCH_RULES: '1', ZHIDU_VERSION_POLL_MS: '0' } });
+    // Wait on the gate's verdict for each saved file, not on time: a sleep let a late publish of 1.1.1 pass unseen.
+    const live = dev.app.zhidu.live;
+    const publish = live.publish.bind(live);
+    const verdicts = new Map<string, (o: Awaited<ReturnType<typeof publish>>) => void>();
+    const verdict = (version: string) => new Promise<Awaited<ReturnType<typeof publish>>>((resolve) => verdicts.set(version, resolve));
+    live.publish = async (text, options) => {
+      const outcome = await publish(text, options);
+      const version = /^version: (\S+)$/m.exec(text)?.[1];
+      if (version) verdicts.get(version)?.(outcome);
+      return outcome;
+    };
     try {
+      const refused = verdict('1.1.1');
+      const accepted = verdict('1.1.0');
       const failing = V11.replace('version: 1.1.0', 'version: 1.1.1').replace('"900 + 50', '"901 + 50');
       writeFileSync(join(dir, 'committee-subsidy-v1.1.1.test.yaml'), V11_TESTS);
       writeFileSync(join(dir, 'committee-subsidy-v1.1.1.yaml'), failing);
       writeFileSync(join(dir, 'committee-subsidy-v1.1.test.yaml'), V11_TESTS);
       writeFileSync(join(dir, 'committee-subsidy-v1.1.yaml'), V11);
-      const started = Date.now();
-      while (!dev.app.zhidu.registry.get(RULESET, '1.1.0') && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(await accepted).toMatchObject({ ok: true, stage: 'passed' });
       expect(dev.app.zhidu.registry.get(RULESET, '1.1.0')).toBeDefined();
-      await new Promise((r) => setTimeout(r, 500));
+      expect(await refused).toMatchObject({ ok: false, stage: 'tests' });
       expect(dev.app.zhidu.registry.get(RULESET, '1.1.1')).toBeUndefined();
     } finally {
       await stopTestApp(dev);

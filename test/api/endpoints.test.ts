@@ -255,8 +255,21 @@ describe('operations', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.body).toMatch(new RegExp(`^zhidu_decisions_total\\{ruleset="${RULESET}",version="1.0.0",outcome="true"\\} \\d+$`, 'm'));
     expect(res.body).toMatch(/^zhidu_errors_total\{code="FACTS_INVALID",status="400"\} \d+$/m);
-    expect(res.body).toMatch(/^zhidu_http_request_duration_seconds_bucket\{route="\/v1\/rulesets\/:id\/evaluate",method="POST",status="2xx",le="0.05"\} \d+$/m);
+    // prom-client writes `le` first; label order carries no meaning to Prometheus.
+    expect(res.body).toMatch(/^zhidu_http_request_duration_seconds_bucket\{le="0.05",route="\/v1\/rulesets\/:id\/evaluate",method="POST",status="2xx"\} \d+$/m);
     expect(res.body).toMatch(/^zhidu_http_request_duration_seconds_count\{route="\/v1\/rulesets\/:id\/evaluate",method="POST",status="2xx"\} \d+$/m);
+    expect(res.body).toMatch(/^# TYPE zhidu_decisions_total counter$/m);
+    expect(res.body).toMatch(/^# TYPE zhidu_http_request_duration_seconds histogram$/m);
+    // Default process metrics, as every Prometheus client exposes them.
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) expect(res.body).toMatch(new RegExp(`^${name} \\d`, 'm'));
+  });
+
+  it('counts each decision once in its series', async () => {
+    const count = async () => Number(new RegExp(`^zhidu_decisions_total\\{ruleset="${RULESET}",version="1.0.0",outcome="true"\\} (\\d+)$`, 'm').exec((await server.app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0);
+    const before = await count();
+    await decide(director);
+    await decide(director);
+    expect(await count()).toBe(before + 2);
   });
 
   it('publishes a valid OpenAPI document generated from the request schemas', async () => {

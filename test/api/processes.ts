@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -39,4 +40,43 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 export async function post(url: string, key: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export interface HeldRequest {
+  /** Resolves once the server has read the request head and sent `100 Continue`: it is in flight. */
+  readonly inFlight: Promise<void>;
+  /** Send the body and read the answer. */
+  readonly release: () => Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+/**
+ * A POST held open between its head and its body, so a test can act while the
+ * request is certainly in flight on the server (no timing guess): the server
+ * answers `Expect: 100-continue` only after it has accepted and routed the request.
+ */
+export function postHeld(url: string, key: string, body: unknown): HeldRequest {
+  const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': payload.length, expect: '100-continue' } });
+  const answer = new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  const inFlight = new Promise<void>((resolve, reject) => {
+    req.on('continue', () => resolve());
+    req.on('error', reject);
+  });
+  req.flushHeaders();
+  return {
+    inFlight,
+    release: () => {
+      req.end(payload);
+      return answer;
+    },
+  };
 }
