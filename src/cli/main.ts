@@ -17,6 +17,7 @@ import { connect } from '../store/sql-client.js';
 import type { PopulationRecord } from '../impact/population-reader.js';
 import cliProgress from 'cli-progress';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
+import { addKeysCommand } from './keys-command.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -373,6 +374,8 @@ log
       await db.close();
     }
   });
+
+addKeysCommand(program);
 
 export { program };
 
