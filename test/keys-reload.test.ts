@@ -1,0 +1,29 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileKeys, loadOrCreateKeys } from '../server/api-keys.js';
+import { addKey, revokeKey } from '../server/keys-file.js';
+
+describe('a running server follows the keys file', () => {
+  it('picks up added and revoked keys once the check interval has passed, and keeps the old keys when the file is broken', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'zhidu-reload-')), 'keys.json');
+    const { createdAdminKey } = loadOrCreateKeys(file);
+    let clock = 0;
+    const keys = new FileKeys(file, loadOrCreateKeys(file).keys, 1000, () => clock);
+    const { key } = addKey(file, { name: '张三', role: 'caseworker' });
+    // Within the interval the file is not looked at.
+    clock = 999;
+    expect(keys.lookup(key)).toBeUndefined();
+    clock = 1000;
+    expect(keys.lookup(key)).toMatchObject({ name: '张三', role: 'caseworker' });
+
+    revokeKey(file, '张三');
+    clock = 2000;
+    expect(keys.lookup(key)).toBeUndefined();
+
+    writeFileSync(file, '{ not json');
+    clock = 3000;
+    expect(keys.lookup(createdAdminKey as string)).toMatchObject({ name: 'admin' });
+  });
+});
