@@ -27,3 +27,14 @@ describe('a running server follows the keys file', () => {
     expect(keys.lookup(createdAdminKey as string)).toMatchObject({ name: 'admin' });
   });
 });
+
+describe('first-start message', () => {
+  it('says where to open the app and how to sign in', async () => {
+    const { firstStartMessage } = await import('../server/first-start-message.js');
+    const text = firstStartMessage('zhidu_abc', '/d/keys.json', '0.0.0.0', 3000);
+    expect(text).toContain('zhidu_abc');
+    expect(text).toContain('打开 http://localhost:3000/ ，在登录页粘贴上面的密钥即可登录');
+    expect(text).toContain('zhidu keys add --role caseworker --name 张三');
+    expect(firstStartMessage('k', 'f', '::1', 8080)).toContain('http://[::1]:8080/');
+  });
+});
