@@ -47,3 +47,15 @@ describe('web form: what Chinese input methods produce', () => {
     expect(normaliseAnswer({ type: 'string' }, '２号楼')).toBe('２号楼');
   });
 });
+
+describe('the form check uses the normaliser', () => {
+  it('accepts 1.5万 for a money fact and 2025年6月1日 for a date, as the values the API expects', async () => {
+    // Through a variable: fact-check.js is a browser module without type declarations.
+    const path = '../web/fact-check.js';
+    const { checkAnswer } = (await import(path)) as { checkAnswer: (name: string, prop: object, raw: string, required: boolean) => { value?: unknown; error?: string } };
+    expect(checkAnswer('income', { type: 'number', 'x-unit': '元' }, '1.5万', true)).toEqual({ value: 15000 });
+    expect(checkAnswer('income', { type: 'string', format: 'decimal', 'x-unit': '元' }, '１２，３４５．６元', true)).toEqual({ value: '12345.6' });
+    expect(checkAnswer('start', { type: 'string', format: 'date' }, '2025年6月1日', true)).toEqual({ value: '2025-06-01' });
+    expect(checkAnswer('count', { type: 'integer' }, '１.5万', true).error).toBeDefined();
+  });
+});
