@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const ROLES = ['caseworker', 'system', 'editor', 'admin'] as const;
@@ -76,4 +76,59 @@ export function loadOrCreateKeys(path: string): { keys: ApiKeys; createdAdminKey
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   return { keys: new ApiKeys(file), createdAdminKey: key };
+}
+
+/** What authentication needs: ApiKeys, or a view that follows the keys file. */
+export interface KeyLookup {
+  lookup(key: string): Caller | undefined;
+}
+
+/**
+ * Keys that follow their file: `zhidu keys add/revoke`
+ * replace the file by rename, so a changed inode, size or mtime means a new
+ * list. The file is looked at no more often than every `checkMs`, so the
+ * request path pays for a stat at most once per interval. A file that fails to
+ * load keeps the previous keys: a typo must not lock every user out.
+ */
+export class FileKeys implements KeyLookup {
+  private keys: ApiKeys;
+  private stamp: string;
+  private checkedAt: number;
+
+  constructor(
+    private readonly path: string,
+    initial: ApiKeys,
+    private readonly checkMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.keys = initial;
+    this.stamp = stampOf(path);
+    this.checkedAt = now();
+  }
+
+  lookup(key: string): Caller | undefined {
+    const t = this.now();
+    if (t - this.checkedAt >= this.checkMs) {
+      this.checkedAt = t;
+      const stamp = stampOf(this.path);
+      if (stamp !== this.stamp) {
+        try {
+          this.keys = loadOrCreateKeys(this.path).keys;
+          this.stamp = stamp;
+        } catch {
+          // Kept: see the class comment. The stamp is not advanced, so a fixed file is picked up.
+        }
+      }
+    }
+    return this.keys.lookup(key);
+  }
+}
+
+function stampOf(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
 }

@@ -7,7 +7,7 @@ import { loadRulePaths } from '../src/load/registry.js';
 import { ANNOTATIONS } from '../src/schema/ajv.js';
 import { connect, type SqlClient } from '../src/store/sql-client.js';
 import { DecisionLog } from '../src/store/decision-log.js';
-import { ApiKeys, loadOrCreateKeys } from './api-keys.js';
+import { ApiKeys, FileKeys, loadOrCreateKeys, type KeyLookup } from './api-keys.js';
 import { Metrics } from './metrics.js';
 import { PERMISSIONS, type ZhiduContext } from './context.js';
 import { problem, ProblemError, sendProblem, toProblem } from './problem.js';
@@ -43,10 +43,11 @@ export interface BuildOptions {
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { registry, findings } = loadRulePaths([config.rulesDir], config.sourcesDir);
-  let keys = options.keys;
+  let keys: KeyLookup | undefined = options.keys;
   if (!keys) {
     const loaded = loadOrCreateKeys(config.keysFile);
-    keys = loaded.keys;
+    // Followed, so keys added or revoked while the server runs take effect without a restart.
+    keys = new FileKeys(config.keysFile, loaded.keys);
     if (loaded.createdAdminKey) options.onAdminKeyCreated?.(loaded.createdAdminKey, config.keysFile);
   }
   const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));

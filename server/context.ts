@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { Registry } from '../src/load/registry.js';
 import type { Finding } from '../src/errors/finding.js';
 import type { DecisionLog } from '../src/store/decision-log.js';
-import type { ApiKeys, Caller, Role } from './api-keys.js';
+import type { KeyLookup, Caller, Role } from './api-keys.js';
 import type { Metrics } from './metrics.js';
 import type { LiveVersions } from '../src/versions/live-versions.js';
 
@@ -13,7 +13,7 @@ export interface ZhiduContext {
   /** Findings from loading the rules directory (files with errors are not served). */
   readonly ruleFindings: readonly Finding[];
   readonly log: DecisionLog;
-  readonly keys: ApiKeys;
+  readonly keys: KeyLookup;
   readonly metrics: Metrics;
   /** Published versions: the gate, the versions table, polling (docs/editing.md). */
   readonly live: LiveVersions;

@@ -4,6 +4,7 @@ import { loadConfig } from './config.js';
 import { buildApp } from './app.js';
 import { loadOrCreateKeys } from './api-keys.js';
 import { formatFinding } from '../src/errors/finding.js';
+import { firstStartMessage } from './first-start-message.js';
 
 /**
  * `npm start`: serve the rules directory. On SIGTERM/SIGINT stop accepting,
@@ -14,9 +15,7 @@ import { formatFinding } from '../src/errors/finding.js';
 const config = loadConfig();
 
 function announceKey(key: string, file: string): void {
-  process.stdout.write(
-    `\n首次启动：已创建管理员 API 密钥（只显示这一次，请妥善保存）\nFirst start: created an admin API key (shown only this once):\n\n  ${key}\n\nKeys file: ${file}\n\n`,
-  );
+  process.stdout.write(firstStartMessage(key, file, config.host, config.port));
 }
 
 if (config.workers > 1 && cluster.isPrimary) {

@@ -2,6 +2,8 @@
 // API's own message templates (served from /app/messages.json), so a caseworker sees the
 // same sentence whether the browser or the server caught the mistake.
 
+import { normaliseAnswer } from './input-normalise.js';
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER = /^-?\d+$/;
 // As the server's `decimal` format (src/schema/ajv.ts): no leading zeros, no exponent.
@@ -45,7 +47,8 @@ function typeWord(prop) {
  */
 export function checkAnswer(name, prop, raw, required) {
   const key = keyOf(name, prop);
-  const text = typeof raw === 'string' ? raw.trim() : raw;
+  const normalised = normaliseAnswer(prop, raw);
+  const text = typeof normalised === 'string' ? normalised.trim() : normalised;
   if (text === '' || text === undefined || text === null) {
     return required ? { error: format('FACT_REQUIRED', { key }) } : { empty: true };
   }

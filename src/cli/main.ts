@@ -18,6 +18,7 @@ import { connect } from '../store/sql-client.js';
 import type { PopulationRecord } from '../impact/population-reader.js';
 import cliProgress from 'cli-progress';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
+import { addKeysCommand } from './keys-command.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -384,6 +385,8 @@ log
       await db.close();
     }
   });
+
+addKeysCommand(program);
 
 export { program };
 
