@@ -50,7 +50,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     keys = new FileKeys(config.keysFile, loaded.keys);
     if (loaded.createdAdminKey) options.onAdminKeyCreated?.(loaded.createdAdminKey, config.keysFile);
   }
-  const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, timeoutMs: config.dbTimeoutMs }));
   const log = await DecisionLog.open(db, config.dbSchema);
   const metrics = new Metrics();
   let versionLog = (_e: LiveEvent): void => {};

@@ -43,6 +43,8 @@ export interface Config {
   readonly watchRules: boolean;
   /** How often each server polls the published-versions table (0 = never). */
   readonly versionPollMs: number;
+  /** Bound on a database statement, lock wait or stalled connection (ms). */
+  readonly dbTimeoutMs: number;
   /** Server processes sharing the port (node cluster); more than 1 needs DATABASE_URL. */
   readonly workers: number;
 }
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.ZHIDU_LOG_LEVEL ?? 'warn',
     watchRules: env.ZHIDU_WATCH_RULES === '1' || (env.ZHIDU_WATCH_RULES === undefined && env.NODE_ENV === 'development'),
     versionPollMs: int(env, 'ZHIDU_VERSION_POLL_MS', 1000),
+    dbTimeoutMs: Math.max(1, int(env, 'ZHIDU_DB_TIMEOUT_MS', 5000)),
     workers: Math.max(1, int(env, 'ZHIDU_WORKERS', 1)),
     limits: {
       bodyBytes: int(env, 'ZHIDU_BODY_LIMIT', DEFAULT_LIMITS.bodyBytes),

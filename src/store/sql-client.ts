@@ -23,10 +23,12 @@ export interface ConnectOptions {
   /** In-memory PGlite (tests). */
   readonly memory?: boolean;
   readonly poolSize?: number;
+  /** Bound on any one statement, lock wait, idle transaction and client-side query wait (ms). */
+  readonly timeoutMs?: number;
 }
 
 export async function connect(options: ConnectOptions): Promise<SqlClient> {
-  if (options.databaseUrl) return connectPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) return connectPostgres(options.databaseUrl, options.poolSize ?? 10, options.timeoutMs ?? 5_000);
   return connectPglite(options.memory ? undefined : (options.dataDir ?? 'data'));
 }
 
@@ -107,9 +109,15 @@ async function connectPglite(dataDir: string | undefined): Promise<SqlClient> {
   };
 }
 
-async function connectPostgres(url: string, max: number): Promise<SqlClient> {
+async function connectPostgres(url: string, max: number, timeoutMs: number): Promise<SqlClient> {
   const pg = (await import('pg')).default;
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  // Without these a held lock or a silent connection blocks every append indefinitely;
+  // the server-side limits free the session, query_timeout frees the caller when bytes stop.
+  const pool = new pg.Pool({
+    connectionString: url, max, connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs, lock_timeout: timeoutMs, idle_in_transaction_session_timeout: timeoutMs,
+    query_timeout: timeoutMs + 1_000,
+  });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   return {
