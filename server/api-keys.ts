@@ -81,6 +81,8 @@ export function loadOrCreateKeys(path: string): { keys: ApiKeys; createdAdminKey
 /** What authentication needs: ApiKeys, or a view that follows the keys file. */
 export interface KeyLookup {
   lookup(key: string): Caller | undefined;
+  /** Re-read the source now (after this process changed it), instead of at the next check. */
+  refresh?(): void;
 }
 
 /**
@@ -108,19 +110,20 @@ export class FileKeys implements KeyLookup {
 
   lookup(key: string): Caller | undefined {
     const t = this.now();
-    if (t - this.checkedAt >= this.checkMs) {
-      this.checkedAt = t;
-      const stamp = stampOf(this.path);
-      if (stamp !== this.stamp) {
-        try {
-          this.keys = loadOrCreateKeys(this.path).keys;
-          this.stamp = stamp;
-        } catch {
-          // Kept: see the class comment. The stamp is not advanced, so a fixed file is picked up.
-        }
-      }
-    }
+    if (t - this.checkedAt >= this.checkMs) this.refresh();
     return this.keys.lookup(key);
+  }
+
+  refresh(): void {
+    this.checkedAt = this.now();
+    const stamp = stampOf(this.path);
+    if (stamp === this.stamp) return;
+    try {
+      this.keys = loadOrCreateKeys(this.path).keys;
+      this.stamp = stamp;
+    } catch {
+      // Kept: see the class comment. The stamp is not advanced, so a fixed file is picked up.
+    }
   }
 }
 

@@ -21,6 +21,7 @@ import { validateRoutes } from './routes/validate.js';
 import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
 import { editorRoutes } from './routes/editor.js';
+import { keyRoutes } from './routes/keys.js';
 import { VersionStore } from '../src/store/version-store.js';
 import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
 import { webApp } from './web-app.js';
@@ -44,10 +45,12 @@ export interface BuildOptions {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { registry, findings } = loadRulePaths([config.rulesDir], config.sourcesDir);
   let keys: KeyLookup | undefined = options.keys;
+  let keysFile: string | undefined;
   if (!keys) {
     const loaded = loadOrCreateKeys(config.keysFile);
     // Followed, so keys added or revoked while the server runs take effect without a restart.
     keys = new FileKeys(config.keysFile, loaded.keys);
+    keysFile = config.keysFile;
     if (loaded.createdAdminKey) options.onAdminKeyCreated?.(loaded.createdAdminKey, config.keysFile);
   }
   const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, timeoutMs: config.dbTimeoutMs }));
@@ -61,7 +64,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await live.start();
   if (config.watchRules) live.watch(config.rulesDir);
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, metrics, live };
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live };
 
   const app = Fastify({
     logger: options.logger ? { level: config.logLevel } : false,
@@ -169,6 +172,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(validateRoutes);
   await app.register(decisionRoutes);
   await app.register(editorRoutes);
+  await app.register(keyRoutes);
   await app.register(webApp);
 
   app.addHook('onClose', async () => {

@@ -14,6 +14,8 @@ export interface ZhiduContext {
   readonly ruleFindings: readonly Finding[];
   readonly log: DecisionLog;
   readonly keys: KeyLookup;
+  /** The keys file the server follows; absent when keys were given in code (tests), which the keys API then cannot change. */
+  readonly keysFile?: string;
   readonly metrics: Metrics;
   /** Published versions: the gate, the versions table, polling (docs/editing.md). */
   readonly live: LiveVersions;
@@ -29,6 +31,7 @@ export const PERMISSIONS = {
   readDecisions: ['caseworker', 'editor', 'admin'],
   replay: ['caseworker', 'editor', 'admin'],
   determine: ['caseworker', 'admin'],
+  manageKeys: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -31,6 +31,8 @@ export function writeKeysFile(path: string, file: KeysFile): void {
 
 export class KeyNameTaken extends Error {}
 export class KeyNotFound extends Error {}
+/** Revoking the only admin key would leave nobody able to manage keys except by editing the file. */
+export class LastAdminKey extends Error {}
 
 /** Add a key for `name`; returns the key itself, which is stored only as its sha256. */
 export function addKey(path: string, entry: { name: string; role: Role; rate_limit?: number }): { key: string; entry: KeyEntry } {
@@ -49,6 +51,7 @@ export function revokeKey(path: string, name: string): KeyEntry {
   const file = readKeysFile(path);
   const found = file.keys.find((k) => k.name === name);
   if (!found) throw new KeyNotFound(name);
+  if (found.role === 'admin' && file.keys.filter((k) => k.role === 'admin').length === 1) throw new LastAdminKey(name);
   writeKeysFile(path, { keys: file.keys.filter((k) => k.name !== name) });
   return found;
 }

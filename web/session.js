@@ -11,6 +11,7 @@ const CAN = {
   replay: new Set(['caseworker', 'editor', 'admin']),
   validate: new Set(['editor', 'admin']),
   publish: new Set(['editor', 'admin']),
+  manageKeys: new Set(['admin']),
 };
 
 export const ROLE_TITLES = {

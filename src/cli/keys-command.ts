@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { addKey, KeyNameTaken, KeyNotFound, listKeys, revokeKey } from '../../server/keys-file.js';
+import { addKey, KeyNameTaken, KeyNotFound, LastAdminKey, listKeys, revokeKey } from '../../server/keys-file.js';
 import { ROLES, type Role } from '../../server/api-keys.js';
 
 /** The same file the server reads (server/config.ts): ZHIDU_KEYS_FILE, else keys.json in the data directory. */
@@ -73,6 +73,7 @@ export function addKeysCommand(program: Command): void {
         process.stdout.write(`已吊销「${removed.name}」（${removed.role}）的密钥。\n`);
       } catch (err) {
         if (err instanceof KeyNotFound) return fail(`没有名为「${name}」的密钥`);
+        if (err instanceof LastAdminKey) return fail(`不能吊销最后一个管理员密钥「${name}」：请先为另一位管理员新增密钥`);
         return fail(`无法吊销密钥：${(err as Error).message}`);
       }
     });

@@ -600,3 +600,53 @@ export interface Health {
   database?: string;
   version?: string;
 }
+/**
+ * An API key as it may be shown: its holder's name and role, never the key or its hash.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "KeyInfo".
+ */
+export interface KeyInfo {
+  name: string;
+  /**
+   * caseworker 经办人 · system 对接系统 · editor 政策编辑 · admin 管理员
+   */
+  role: 'caseworker' | 'system' | 'editor' | 'admin';
+  rate_limit?: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "KeyList".
+ */
+export interface KeyList {
+  keys: KeyInfo[];
+}
+/**
+ * A new key for a named person or system. The name is recorded as the caller of every decision and case made with the key, so it must be unique.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "KeyCreateRequest".
+ */
+export interface KeyCreateRequest {
+  name: string;
+  /**
+   * caseworker 经办人 · system 对接系统 · editor 政策编辑 · admin 管理员
+   */
+  role: 'caseworker' | 'system' | 'editor' | 'admin';
+  rate_limit?: number;
+}
+/**
+ * The new key, shown this once: only its sha256 is stored.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "KeyCreated".
+ */
+export interface KeyCreated {
+  name: string;
+  /**
+   * caseworker 经办人 · system 对接系统 · editor 政策编辑 · admin 管理员
+   */
+  role: 'caseworker' | 'system' | 'editor' | 'admin';
+  rate_limit?: number;
+  key: string;
+}
