@@ -86,5 +86,8 @@ export const api = {
     if (supersedes) body.supersedes = supersedes;
     return request('POST', `/v1/decisions/${enc(id)}/determinations`, body);
   },
+  keys: () => request('GET', '/v1/keys'),
+  addKey: (name, role) => request('POST', '/v1/keys', { name, role }),
+  revokeKey: (name) => request('DELETE', `/v1/keys/${enc(name)}`),
   messages: () => request('GET', '/app/messages.json', undefined, { key: null }),
 };

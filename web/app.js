@@ -13,6 +13,7 @@ import { decisionPage } from './pages/decision.js';
 import { historyPage } from './pages/history.js';
 import { noticePage } from './pages/notice.js';
 import { editorListPage, editorPage } from './pages/editor.js';
+import { keysPage } from './pages/keys.js';
 
 const main = document.getElementById('main');
 
@@ -24,6 +25,7 @@ const routes = [
   { re: /^\/history$/, page: historyPage, nav: 'history' },
   { re: /^\/edit$/, page: editorListPage, nav: 'editor' },
   { re: /^\/edit\/([^/]+)$/, page: editorPage, nav: 'editor' },
+  { re: /^\/keys$/, page: keysPage, nav: 'keys' },
 ];
 
 
@@ -43,6 +45,7 @@ function renderHeader(active) {
   const historyLink = nav.querySelector('[data-nav="history"]');
   historyLink.parentElement.hidden = !can('readDecisions');
   nav.querySelector('[data-nav="editor"]').parentElement.hidden = !can('publish');
+  nav.querySelector('[data-nav="keys"]').parentElement.hidden = !can('manageKeys');
   for (const a of nav.querySelectorAll('a')) {
     if (a.dataset.nav === active) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');

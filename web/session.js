@@ -16,7 +16,7 @@ const CAN = {
 
 export const ROLE_TITLES = {
   caseworker: '经办人',
-  system: '系统',
+  system: '对接系统',
   editor: '政策编辑',
   admin: '管理员',
 };

@@ -16,6 +16,7 @@ export const KEYS = {
   caseworker: 'test-caseworker-key-0001',
   editor: 'test-editor-key-0002',
   system: 'test-system-key-0003',
+  admin: 'test-admin-key-0004',
 };
 
 export interface TestServer {
@@ -42,6 +43,7 @@ export async function startServer(ruleFiles: string[], extraRules: Record<string
         { name: '张经办', role: 'caseworker', sha256: hashKey(KEYS.caseworker) },
         { name: '李编辑', role: 'editor', sha256: hashKey(KEYS.editor) },
         { name: '对接系统', role: 'system', sha256: hashKey(KEYS.system) },
+        { name: '王管理', role: 'admin', sha256: hashKey(KEYS.admin) },
       ],
     }),
   );
