@@ -57,4 +57,13 @@ describe('zhidu keys (CLI)', () => {
     expect(ok.code, ok.err).toBe(0);
     expect(JSON.parse(keys(file, 'list', '--json').out)).toEqual([{ name: 'batch', role: 'system', rate_limit: 50 }]);
   });
+
+  it('refuses to revoke the last admin key, and allows it once there is another', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'zhidu-cli-keys-')), 'keys.json');
+    expect(keys(file, 'add', '--role', 'admin', '--name', '管理员甲').code).toBe(0);
+    expect(keys(file, 'revoke', '管理员甲')).toMatchObject({ code: 2, err: expect.stringContaining('不能吊销最后一个管理员密钥') });
+    expect(keys(file, 'add', '--role', 'admin', '--name', '管理员乙').code).toBe(0);
+    expect(keys(file, 'revoke', '管理员甲').code).toBe(0);
+    expect(JSON.parse(keys(file, 'list', '--json').out)).toEqual([{ name: '管理员乙', role: 'admin' }]);
+  });
 });
