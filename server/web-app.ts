@@ -10,7 +10,7 @@ import type {} from '@fastify/swagger';
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
 
 /** Fact-check messages the browser fills in before sending, so they read exactly like the API's own 400s. */
-const CLIENT_MESSAGE_CODES = ['FACT_REQUIRED', 'FACT_TYPE', 'FACT_UNKNOWN'] as const;
+const CLIENT_MESSAGE_CODES = ['FACT_REQUIRED', 'FACT_TYPE', 'FACT_RANGE', 'FACT_UNKNOWN'] as const;
 
 export interface WebAppOptions {
   /** Directory to serve; defaults to the repository's web/. */

@@ -3,15 +3,18 @@
 // same sentence whether the browser or the server caught the mistake.
 
 import { normaliseAnswer } from './input-normalise.js';
+import { expectedWords, factLabel, foundWords } from './fact-words.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER = /^-?\d+$/;
 // As the server's `decimal` format (src/schema/ajv.ts): no leading zeros, no exponent.
 const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
+// Until /app/messages.json arrives: the catalogue's texts (src/errors/catalogue.ts).
 let templates = {
-  FACT_REQUIRED: { zh: '缺少必填事实 “{key}”' },
-  FACT_TYPE: { zh: '事实 “{key}” 应为 {expected}，实际为 {found}' },
+  FACT_REQUIRED: { zh: '请填写“{key}”' },
+  FACT_TYPE: { zh: '“{key}”须为{expected}；现填 {found}' },
+  FACT_RANGE: { zh: '“{key}”须{expected}；现填 {found}' },
 };
 
 export function useTemplates(t) {
@@ -23,9 +26,6 @@ function format(code, params) {
   return t.replace(/\{(key|expected|found|detail)\}/g, (_, name) => (params[name] === undefined ? '' : String(params[name])));
 }
 
-function keyOf(name, prop) {
-  return prop.title ? `${name}（${prop.title}）` : name;
-}
 
 function isValidDate(s) {
   if (!DATE.test(s)) return false;
@@ -34,56 +34,45 @@ function isValidDate(s) {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
 }
 
-/** The JSON type a schema property expects, in the API's wording. */
-function typeWord(prop) {
-  if (prop.format === 'date') return '日期 YYYY-MM-DD';
-  if (prop.format === 'decimal') return '十进制数字字符串';
-  return prop.type;
-}
 
 /**
  * raw: the string the control holds ('' = not answered).
  * Returns { empty: true } | { value } | { error } — value already converted to its JSON type.
  */
 export function checkAnswer(name, prop, raw, required) {
-  const key = keyOf(name, prop);
+  const key = factLabel(name, prop);
   const normalised = normaliseAnswer(prop, raw);
   const text = typeof normalised === 'string' ? normalised.trim() : normalised;
   if (text === '' || text === undefined || text === null) {
     return required ? { error: format('FACT_REQUIRED', { key }) } : { empty: true };
   }
-  const typeError = (expected) => ({ error: format('FACT_TYPE', { key, expected, found: JSON.stringify(text) }) });
+  const typeError = () => ({ error: format('FACT_TYPE', { key, expected: expectedWords(prop).zh, found: foundWords(text).zh }) });
+  const rangeError = (kind, value) => ({ error: format('FACT_RANGE', { key, expected: expectedWords(prop, kind).zh, found: foundWords(value).zh }) });
 
   if (Array.isArray(prop.enum)) {
     const hit = prop.enum.find((v) => String(v) === text);
-    if (hit === undefined) {
-      const allowed = prop.enum.map((v) => {
-        const label = prop['x-enum-titles']?.[String(v)];
-        return label ? `${JSON.stringify(v)}（${label}）` : JSON.stringify(v);
-      });
-      return typeError(`${allowed.join('、')} 之一`);
-    }
+    if (hit === undefined) return typeError();
     return { value: hit };
   }
 
   let value;
   switch (prop.type) {
     case 'boolean':
-      if (text !== 'true' && text !== 'false') return typeError('boolean');
+      if (text !== 'true' && text !== 'false') return typeError();
       return { value: text === 'true' };
     case 'integer':
-      if (!INTEGER.test(text)) return typeError('integer');
+      if (!INTEGER.test(text)) return typeError();
       value = Number(text);
       break;
     case 'number':
-      if (!DECIMAL.test(text)) return typeError('number');
+      if (!DECIMAL.test(text)) return typeError();
       value = Number(text);
       break;
     default:
       value = text;
-      if (prop.format === 'date' && !isValidDate(text)) return typeError(typeWord(prop));
-      if (prop.format === 'decimal' && !DECIMAL.test(text)) return typeError(typeWord(prop));
-      if (prop.maxLength !== undefined && [...text].length > prop.maxLength) return typeError(`长度不超过 ${prop.maxLength} 的字符串`);
+      if (prop.format === 'date' && !isValidDate(text)) return typeError();
+      if (prop.format === 'decimal' && !DECIMAL.test(text)) return typeError();
+      if (prop.maxLength !== undefined && [...text].length > prop.maxLength) return rangeError('maxLength', text);
       if (prop.pattern !== undefined) {
         let re = null;
         try {
@@ -91,21 +80,18 @@ export function checkAnswer(name, prop, raw, required) {
         } catch {
           re = null;
         }
-        if (re && !re.test(text)) return typeError(`符合格式 ${prop.pattern} 的字符串`);
+        if (re && !re.test(text)) return rangeError('pattern', text);
       }
       return { value };
   }
-  // Ranges, as ajv words them ("comparison limit").
   const bounds = [
-    ['minimum', '>=', (v, l) => v >= l],
-    ['maximum', '<=', (v, l) => v <= l],
-    ['exclusiveMinimum', '>', (v, l) => v > l],
-    ['exclusiveMaximum', '<', (v, l) => v < l],
+    ['minimum', (v, l) => v >= l],
+    ['maximum', (v, l) => v <= l],
+    ['exclusiveMinimum', (v, l) => v > l],
+    ['exclusiveMaximum', (v, l) => v < l],
   ];
-  for (const [kw, cmp, ok] of bounds) {
-    if (typeof prop[kw] === 'number' && !ok(value, prop[kw])) {
-      return { error: format('FACT_TYPE', { key, expected: `${cmp} ${prop[kw]}`, found: JSON.stringify(value) }) };
-    }
+  for (const [kw, ok] of bounds) {
+    if (typeof prop[kw] === 'number' && !ok(value, prop[kw])) return rangeError(kw, text);
   }
   return { value };
 }

@@ -70,10 +70,12 @@ export const ERRORS = {
   TEST_RULESET: { status: 400, zh: '测试文件对应的规则集 “{found}” 不存在', en: 'Test file names unknown rule set "{found}"' },
   TEST_UNKNOWN_NAME: { status: 400, zh: '测试期望引用了未知的名称 “{found}”', en: 'Test expectation refers to unknown name "{found}"' },
   // ---- facts and evaluation ----
-  FACTS_INVALID: { status: 400, zh: '事实不符合输入定义：{detail}', en: 'Facts do not match the input schema: {detail}' },
-  FACT_REQUIRED: { status: 400, zh: '缺少必填事实 “{key}”', en: 'Required fact "{key}" is missing' },
+  FACTS_INVALID: { status: 400, zh: '填写的内容有误：{detail}', en: 'Facts do not match the input schema: {detail}' },
+  // Fact messages are read at the service window: {key} is the fact's title in zh and its id in en.
+  FACT_REQUIRED: { status: 400, zh: '请填写“{key}”', en: 'Required fact "{key}" is missing' },
   FACT_UNKNOWN: { status: 400, zh: '未声明的事实 “{key}”', en: 'Undeclared fact "{key}"' },
-  FACT_TYPE: { status: 400, zh: '事实 “{key}” 应为 {expected}，实际为 {found}', en: 'Fact "{key}" must be {expected}, found {found}' },
+  FACT_TYPE: { status: 400, zh: '“{key}”须为{expected}；现填 {found}', en: 'Fact "{key}" must be {expected}, found {found}' },
+  FACT_RANGE: { status: 400, zh: '“{key}”须{expected}；现填 {found}', en: 'Fact "{key}" must be {expected}, found {found}' },
   FACT_FORBIDDEN_KEY: { status: 400, zh: '禁止使用的键 “{key}”', en: 'Forbidden key "{key}"' },
   FACTS_TOO_DEEP: { status: 400, zh: '事实嵌套过深：上限 {expected}', en: 'Facts nested too deeply: limit {expected}' },
   FORMULA_EVAL: { status: 422, zh: '公式 “{key}” 计算失败：{detail}', en: 'Formula "{key}" failed: {detail}' },

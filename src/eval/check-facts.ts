@@ -4,6 +4,7 @@ import { formatMessage, type ErrorCode, type MessageParams } from '../errors/cat
 import { FORBIDDEN_KEYS } from '../text/yaml-source.js';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 import { describe } from '../load/schema-findings.js';
+import { expectedWords, factLabel, foundWords } from '../../web/fact-words.js';
 
 export const MAX_FACT_DEPTH = 8;
 
@@ -26,7 +27,7 @@ export function checkFacts(rs: PreparedRuleSet, facts: unknown): Record<string, 
     if (violations.length > 0) {
       throw new ZhiduError('FACTS_INVALID', { detail: violations.map((v) => v.message).join('；') }, { pointer: violations[0]?.pointer ?? '', violations });
     }
-    const list = (validate.errors ?? []).map((e) => violation(e, facts as Record<string, unknown>, rs));
+    const list = onePerFact((validate.errors ?? []).map((e) => violation(e, facts as Record<string, unknown>, rs)));
     const first = list[0];
     throw new ZhiduError(
       'FACTS_INVALID',
@@ -35,6 +36,19 @@ export function checkFacts(rs: PreparedRuleSet, facts: unknown): Record<string, 
     );
   }
   return facts as Record<string, unknown>;
+}
+
+/**
+ * A caseworker fixes one answer at a time: for each fact, say what kind of value it
+ * needs before what range (a malformed amount also fails its pattern), once.
+ */
+function onePerFact(list: FactViolation[]): FactViolation[] {
+  const byPointer = new Map<string, FactViolation>();
+  for (const v of list) {
+    const seen = byPointer.get(v.pointer);
+    if (!seen || (seen.code === 'FACT_RANGE' && v.code === 'FACT_TYPE')) byPointer.set(v.pointer, v);
+  }
+  return [...byPointer.values()];
 }
 
 function scanKeys(value: unknown, pointer: string, depth: number, out: FactViolation[]): void {
@@ -50,49 +64,49 @@ function scanKeys(value: unknown, pointer: string, depth: number, out: FactViola
   }
 }
 
-function make(code: ErrorCode, pointer: string, params: MessageParams): FactViolation {
-  return { code, pointer, message: formatMessage(code, params, 'zh'), message_en: formatMessage(code, params, 'en') };
+function make(code: ErrorCode, pointer: string, params: MessageParams, enParams: MessageParams = params): FactViolation {
+  return { code, pointer, message: formatMessage(code, params, 'zh'), message_en: formatMessage(code, enParams, 'en') };
 }
 
+type RangeKeyword = 'minimum' | 'maximum' | 'exclusiveMinimum' | 'exclusiveMaximum' | 'maxLength' | 'pattern';
+
+/**
+ * One ajv error as the caseworker reads it (the fact's title, the expected form
+ * in words, the answer as typed) and as an integrator does (ids, JSON): the
+ * wording is shared with the browser's own check (web/fact-words.js).
+ */
 function violation(e: ErrorObject, facts: Record<string, unknown>, rs: PreparedRuleSet): FactViolation {
+  const props = rs.definition.inputs.properties as unknown as Record<string, Record<string, unknown>>;
   const key = e.instancePath.split('/')[1] ?? '';
-  const title = (name: string) => {
-    const t = rs.facts.get(name)?.title;
-    return t ? `${name}（${t}）` : name;
+  const prop = props[key];
+  const pair = (code: ErrorCode, pointer: string, name: string, expected?: { zh: string; en: string }) => {
+    const found = foundWords(facts[name]);
+    const label = factLabel(name, props[name]);
+    return make(
+      code,
+      pointer,
+      { key: label, ...(expected ? { expected: expected.zh, found: found.zh } : {}) },
+      { key: name, ...(expected ? { expected: expected.en, found: found.en } : {}) },
+    );
   };
   switch (e.keyword) {
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      return make('FACT_REQUIRED', `/${missing}`, { key: title(missing) });
+      return pair('FACT_REQUIRED', `/${missing}`, missing);
     }
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       return make('FACT_UNKNOWN', `/${extra}`, { key: extra });
     }
-    case 'type':
-      return make('FACT_TYPE', e.instancePath, { key: title(key), expected: String((e.params as { type: string }).type), found: describe(facts[key]) });
-    case 'enum': {
-      const info = rs.facts.get(key);
-      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => {
-        const label = info?.enumTitles?.[String(v)];
-        return label ? `${JSON.stringify(v)}（${label}）` : JSON.stringify(v);
-      });
-      return make('FACT_TYPE', e.instancePath, { key: title(key), expected: `${allowed.join('、')} 之一`, found: JSON.stringify(facts[key]) });
-    }
-    case 'format':
-      return make('FACT_TYPE', e.instancePath, {
-        key: title(key),
-        expected: (e.params as { format: string }).format === 'date' ? '日期 YYYY-MM-DD' : '十进制数字字符串',
-        found: JSON.stringify(facts[key]),
-      });
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
-    case 'exclusiveMaximum': {
-      const p = e.params as { comparison: string; limit: number };
-      return make('FACT_TYPE', e.instancePath, { key: title(key), expected: `${p.comparison} ${p.limit}`, found: JSON.stringify(facts[key]) });
-    }
+    case 'exclusiveMaximum':
+    case 'maxLength':
+    case 'pattern':
+      return pair('FACT_RANGE', e.instancePath, key, expectedWords(prop, e.keyword as RangeKeyword));
     default:
-      return make('FACT_TYPE', e.instancePath, { key: title(key), expected: `${e.keyword} ${e.message ?? ''}`, found: JSON.stringify(facts[key]) });
+      // type, enum, format and anything else: the answer is not of the kind the question asks for.
+      return pair('FACT_TYPE', e.instancePath, key, expectedWords(prop));
   }
 }
