@@ -170,7 +170,8 @@ describe('facts are checked against the input schema first', () => {
   it('a wrongly typed fact, with expected and found', async () => {
     const err = await refuse({ total: '1000' });
     expect(err.violations[0]).toMatchObject({ code: 'FACT_TYPE', pointer: '/total' });
-    expect(err.violations[0]?.message).toContain('number');
+    expect(err.violations[0]?.message).toMatch(/须为数字，如 \d+.*；现填 1000/);
+    expect(err.violations[0]?.message_en).toBe('Fact "total" must be number, found "1000"');
   });
   it('a prototype key, never merged', async () => {
     const err = await refuse(JSON.parse('{"total": 1, "__proto__": {"polluted": true}}'));

@@ -47,7 +47,7 @@ describe('settlement form (hukou-settlement)', () => {
     await openForm(page);
     // Left empty, the required fact is asked for at the field.
     await page.getByRole('button', { name: '评估', exact: true }).click();
-    await poll(() => factField(page, 'matter').locator('.field-error').textContent()).toBe('缺少必填事实 “matter（办理事项）”');
+    await poll(() => factField(page, 'matter').locator('.field-error').textContent()).toBe('请填写“办理事项”');
     expect(await page.getByLabel('办理事项').getAttribute('aria-invalid')).toBe('true');
     // Enum labels come from x-enum-titles.
     const options = await page.getByLabel('办理事项').locator('option').allTextContents();

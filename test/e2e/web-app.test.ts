@@ -134,8 +134,8 @@ describe('web app (committee subsidy example)', () => {
     // The required fact left empty: the app asks for it.
     await page.getByRole('button', { name: '评估', exact: true }).click();
     const roleError = factField(page, 'role').locator('.field-error');
-    await poll(() => roleError.textContent()).toBe('缺少必填事实 “role（职务）”');
-    expect(await page.locator('.error-summary').innerText()).toContain('缺少必填事实 “role（职务）”');
+    await poll(() => roleError.textContent()).toBe('请填写“职务”');
+    expect(await page.locator('.error-summary').innerText()).toContain('请填写“职务”');
 
     // An answer out of range, worded exactly as the API words it.
     await page.getByLabel('显示全部问题（包括当前不影响结论的问题）').check();
@@ -159,7 +159,7 @@ describe('web app (committee subsidy example)', () => {
     });
     await page.getByRole('button', { name: '评估', exact: true }).click();
     await poll(() => factField(page, 'birth_date').locator('.field-error').textContent()).toBe(
-      '事实 “birth_date（出生日期）” 应为 日期 YYYY-MM-DD，实际为 "1950-02-30"',
+      '“出生日期”须为日期，如 2025-06-01 或 2025年6月1日；现填 1950-02-30',
     );
     expect(posted).toBe(0);
     expect(await decisionCount()).toBe(before);
