@@ -56,21 +56,24 @@ export class ApiKeys {
   }
 }
 
+/** The keys file's JSON, with its shape checked (entries are checked by ApiKeys). */
+export function parseKeysFile(path: string): KeysFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`keys file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || !Array.isArray((parsed as KeysFile).keys)) throw new Error(`keys file ${path} must be {"keys": [...]}`);
+  return parsed as KeysFile;
+}
+
 /**
  * Read the keys file; on first start (no file) create one holding a fresh
  * admin key and return that key once, so the caller can print it.
  */
 export function loadOrCreateKeys(path: string): { keys: ApiKeys; createdAdminKey?: string } {
-  if (existsSync(path)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (err) {
-      throw new Error(`keys file ${path} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!parsed || typeof parsed !== 'object' || !Array.isArray((parsed as KeysFile).keys)) throw new Error(`keys file ${path} must be {"keys": [...]}`);
-    return { keys: new ApiKeys(parsed as KeysFile) };
-  }
+  if (existsSync(path)) return { keys: new ApiKeys(parseKeysFile(path)) };
   const key = generateKey();
   const file: KeysFile = { keys: [{ name: 'admin', role: 'admin', sha256: hashKey(key) }] };
   mkdirSync(dirname(path), { recursive: true });

@@ -1,20 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ApiKeys, generateKey, hashKey, ROLES, type KeyEntry, type KeysFile, type Role } from './api-keys.js';
+import { ApiKeys, generateKey, hashKey, parseKeysFile, ROLES, type KeyEntry, type KeysFile, type Role } from './api-keys.js';
 
 /** Read and check the keys file; a missing file is an empty one. */
 export function readKeysFile(path: string): KeysFile {
   if (!existsSync(path)) return { keys: [] };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new Error(`keys file ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || !Array.isArray((parsed as KeysFile).keys)) throw new Error(`keys file ${path} must be {"keys": [...]}`);
+  const file = parseKeysFile(path);
   // Validates every entry: a file this module writes is one the server will accept.
-  new ApiKeys(parsed as KeysFile);
-  return parsed as KeysFile;
+  new ApiKeys(file);
+  return file;
 }
 
 /**
