@@ -246,6 +246,9 @@ class Checker {
         case 'forbidden':
           this.findings.push(finding('FORMULA_FORBIDDEN', this.at(pointer), { found: p.found, expected: [...ALLOWED_FUNCTIONS].join(', ') }));
           break;
+        case 'constant':
+          this.findings.push(finding('FORMULA_CONSTANT', this.at(pointer), { found: p.found, detail: p.detail }));
+          break;
         case 'undeclared':
           if (self !== undefined && (p.found === self || this.facts.get(p.found)?.origin === 'derived')) {
             this.findings.push(finding('FORMULA_CYCLE', this.at(pointer), { found: p.found }));
