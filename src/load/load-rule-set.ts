@@ -1,8 +1,9 @@
 import { Engine } from 'json-rules-engine';
 import type { RuleSet, Rule, Condition, FactCondition, Citation, Ambiguity } from '../generated/rule-set.js';
 import { finding, sortFindings, type Finding, type Location } from '../errors/finding.js';
-import { parseYaml, DEFAULT_YAML_LIMITS, type YamlLimits, type YamlSource } from '../text/yaml-source.js';
+import { parseYaml, escapePointer, DEFAULT_YAML_LIMITS, type YamlLimits, type YamlSource } from '../text/yaml-source.js';
 import { schemaValidator, createAjv } from '../schema/ajv.js';
+import { re2RegExp } from '../schema/re2-regexp.js';
 import { schemaFindings, describe } from './schema-findings.js';
 import { SourceTexts, normaliseForQuote } from './source-texts.js';
 import { buildFactCatalogue, valueTypeKind, type FactInfo } from './fact-catalogue.js';
@@ -60,6 +61,20 @@ class Checker {
     return this.source.locate(pointer, key);
   }
 
+  private checkPatterns(): boolean {
+    let bad = false;
+    for (const [id, p] of Object.entries(this.rs.inputs.properties)) {
+      if (typeof p.pattern !== 'string') continue;
+      try {
+        re2RegExp(p.pattern, 'u');
+      } catch (err) {
+        bad = true;
+        this.findings.push(finding('INPUT_SCHEMA', this.at(`/inputs/properties/${escapePointer(id)}/pattern`), { detail: (err as Error).message }));
+      }
+    }
+    return bad;
+  }
+
   prepare(): PreparedRuleSet | undefined {
     const rs = this.rs;
     this.checkEffectiveRange();
@@ -68,8 +83,10 @@ class Checker {
     rs.ambiguities?.forEach((a, i) => this.checkAmbiguity(a, `/ambiguities/${i}`));
 
     let validateInputs;
+    // Each pattern on its own first, so a refused one is reported where it is written.
+    const badPatterns = this.checkPatterns();
     try {
-      validateInputs = createAjv({ allErrors: true }).compile({ ...rs.inputs, additionalProperties: false });
+      if (!badPatterns) validateInputs = createAjv({ allErrors: true }).compile({ ...rs.inputs, additionalProperties: false });
     } catch (err) {
       this.findings.push(finding('INPUT_SCHEMA', this.at('/inputs'), { detail: (err as Error).message }));
     }
