@@ -199,7 +199,6 @@ function assemble(
   const reasons: Decision['reasons'] = [];
   const failed: Decision['failed'] = [];
   const grounds: NonNullable<Decision['grounds']> = [];
-  const headlineId = rs.definition.outcome;
   for (const rule of rs.rules) {
     const trace = traces[rule.index] as RuleTrace;
     const def = rule.definition;
@@ -224,7 +223,7 @@ function assemble(
       title: def.title,
       citation: trace.citation,
       result: trace.result,
-      pathway: rule.sets.includes(headlineId),
+      pathway: rule.sets.includes(headline.id),
       unmet,
       pending,
       ask: [...ask].map((fact) => ({ fact, title: rs.facts.get(fact)?.title ?? fact })),
@@ -257,7 +256,7 @@ function markApplicable(rs: PreparedRuleSet, outputs: Record<string, OutputValue
   let shown = outputs;
   for (const output of rs.outputs.values()) {
     const when = output.definition.applies_when;
-    if (when === undefined || when === 'always' || output.id === rs.definition.outcome) continue;
+    if (when === undefined || when === 'always' || output.id === headline.id) continue;
     const out = outputs[output.id];
     if (!out) continue;
     const applicable: OutputValue['applicable'] = status === 'undetermined' ? 'pending' : when.outcome.some((v) => String(v) === String(headline.value)) ? 'yes' : 'no';

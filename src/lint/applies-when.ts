@@ -10,8 +10,15 @@ import { lintFinding, type LintContext } from './lint-context.js';
 export function checkAppliesWhen(ctx: LintContext): Finding[] {
   const rs = ctx.definition;
   const out: Finding[] = [];
-  const headline = rs.outputs[rs.outcome];
-  const titles = headline?.['x-value-titles'];
+  // The headline is the rule set's outcome, or per matter one of matter_outcomes.
+  const headlines = new Set([rs.outcome, ...Object.values(rs.matter_outcomes ?? {})]);
+  let titles: Record<string, string> | undefined = {};
+  for (const h of headlines) {
+    const t = rs.outputs[h]?.['x-value-titles'];
+    // A headline without titled values (an amount) can take any value: nothing to check against.
+    if (!t) titles = undefined;
+    else if (titles) Object.assign(titles, t);
+  }
   for (const [id, def] of Object.entries(rs.outputs)) {
     const when = def.applies_when;
     const pointer = `/outputs/${id}`;
@@ -20,14 +27,15 @@ export function checkAppliesWhen(ctx: LintContext): Finding[] {
       continue;
     }
     if (when === 'always') continue;
-    if (id === rs.outcome) {
+    if (headlines.has(id)) {
       out.push(lintFinding(ctx, 'LINT_OUTPUT_APPLIES_UNSTATED', `${pointer}/applies_when`, { zh: `标题结论 ${id} 只能总是适用（applies_when: always）`, en: `the headline outcome ${id} must apply always` }, 'error'));
       continue;
     }
     if (!titles) continue;
+    const known = titles;
     when.outcome.forEach((v, k) => {
-      if (String(v) in titles) return;
-      out.push(lintFinding(ctx, 'LINT_OUTPUT_APPLIES_UNSTATED', `${pointer}/applies_when/outcome/${k}`, { zh: `输出 ${id} 的适用结论 ${String(v)} 不是标题结论 ${rs.outcome} 的取值（${Object.keys(titles).join('、')}）`, en: `output ${id} applies when ${rs.outcome} is ${String(v)}, which is not one of its values` }, 'error'));
+      if (String(v) in known) return;
+      out.push(lintFinding(ctx, 'LINT_OUTPUT_APPLIES_UNSTATED', `${pointer}/applies_when/outcome/${k}`, { zh: `输出 ${id} 的适用结论 ${String(v)} 不是标题结论的取值（${Object.keys(titles ?? {}).join('、')}）`, en: `output ${id} applies when the headline is ${String(v)}, which is not one of its values` }, 'error'));
     });
   }
   return out;
