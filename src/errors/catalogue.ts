@@ -20,6 +20,7 @@ export const ERRORS = {
   YAML_DUPLICATE_KEY: { status: 400, zh: '重复的键 “{key}”', en: 'Duplicate key "{key}"' },
   YAML_FORBIDDEN_KEY: { status: 400, zh: '禁止使用的键 “{key}”（可能造成原型污染）', en: 'Forbidden key "{key}" (prototype pollution)' },
   YAML_MULTI_DOCUMENT: { status: 400, zh: '一个文件只能包含一个 YAML 文档', en: 'A file must contain exactly one YAML document' },
+  RULESET_UNREADABLE: { status: 400, zh: '规则文件无法载入：{detail}', en: 'Rule file could not be loaded: {detail}' },
   // ---- rule-set structure (schema) ----
   SCHEMA_TYPE: { status: 400, zh: '“{key}” 的类型应为 {expected}，实际为 {found}', en: '"{key}" must be {expected}, found {found}' },
   SCHEMA_REQUIRED: { status: 400, zh: '缺少必填项 “{key}”', en: 'Missing required property "{key}"' },
