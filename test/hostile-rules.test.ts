@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadRuleSet, SourceTexts, evaluate, ZhiduError, type PreparedRuleSet } from '../src/index.js';
+import { compileFormula } from '../src/eval/formula.js';
 
 /**
  * Rule files are hostile input (issue #15): what a published rule file can do
@@ -67,5 +68,64 @@ describe('item 1: input patterns match in linear time (RE2), never by backtracki
     await expect(evaluate(two, { role: 'member', code: 'xx', zone: '010' }, { asOf: '2024-06-01' })).resolves.toBeDefined();
     const err = await refusal(evaluate(two, { role: 'member', code: 'xx', zone: 'xx' }, { asOf: '2024-06-01' }));
     expect(err.violations?.map((v) => v.pointer)).toEqual(['/zone']);
+  });
+});
+
+describe('item 2: formulas are bounded (exponent, magnitude, precision); a failure refuses one evaluation', () => {
+  const withFormula = (formula: string): string => {
+    const at = 'monthly_subsidy: { formula: "800 + 50 * terms_reelected" }';
+    if (!GOOD.includes(at)) throw new Error('the good fixture changed: update withFormula');
+    return GOOD.replace(at, () => `monthly_subsidy: { formula: ${JSON.stringify(formula)} }`);
+  };
+  const director = (terms: number) => ({ role: 'secretary_or_director', terms_reelected: terms });
+
+  it('an exponent read from a fact is bounded at evaluation: 422 FORMULA_EVAL, not a heap exhausted', async () => {
+    const rs = load(withFormula('800 + 10 ^ (terms_reelected * 100000000)'));
+    const err = await refusal(evaluate(rs, director(10), { asOf: '2024-06-01' }));
+    expect(err.code).toBe('FORMULA_EVAL');
+    expect(err.status).toBe(422);
+    expect(err.message).toContain('指数');
+    // The same rule set still decides what is within bounds.
+    const ok = await evaluate(rs, director(0), { asOf: '2024-06-01' });
+    expect(ok.outputs.monthly_subsidy?.value).toBe('801');
+  });
+
+  it('0 to a negative power is refused like division by zero, never "Infinity 元"', async () => {
+    const rs = load(withFormula('800 + (terms_reelected - 1) ^ -1'));
+    const err = await refusal(evaluate(rs, director(1), { asOf: '2024-06-01' }));
+    expect(err.code).toBe('FORMULA_EVAL');
+    expect(err.message).toContain('0 不能取负数次幂');
+    expect((await evaluate(rs, director(3), { asOf: '2024-06-01' })).outputs.monthly_subsidy?.value).toBe('800.5');
+  });
+
+  it('results of 10^30 or more, and round() to absurd places, are refused', async () => {
+    const big = load(withFormula('(terms_reelected + 1) * 1000000000000000 * 1000000000000000 * 800'));
+    expect((await refusal(evaluate(big, director(1), { asOf: '2024-06-01' }))).message).toContain('数值过大');
+    const places = load(withFormula('round(800, terms_reelected * 1000)'));
+    expect((await refusal(evaluate(places, director(1), { asOf: '2024-06-01' }))).message).toContain('小数位数');
+  });
+
+  it('what reads no fact is decided at load (FORMULA_CONSTANT), at the formula', () => {
+    for (const [formula, words] of [
+      ['800 + 10 ^ 1000000000', '10 ^ 1000000000'],
+      ['800 * 0 ^ -1', '0 不能取负数次幂'],
+      ['800 + 1 / 0', 'division by zero'],
+      ['terms_reelected * 1e40', '数值过大'],
+    ] as const) {
+      const r = loadRuleSet('hostile.yaml', withFormula(formula), { sources });
+      expect(r.ok, formula).toBe(false);
+      expect(r.findings[0]?.code, formula).toBe('FORMULA_CONSTANT');
+      expect(r.findings[0]?.message, formula).toContain(words);
+      expect(r.findings[0]?.line).toBe(59);
+    }
+  });
+
+  it('a 200,000-term formula is refused before mathjs parses it (seconds, then a stack overflow)', () => {
+    const r = compileFormula(Array(200_000).fill('1').join('+'), () => true);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.problems[0]).toMatchObject({ kind: 'syntax', detail: expect.stringContaining('公式过长') });
+    // In a rule file the schema's maxLength refuses it first.
+    const file = loadRuleSet('hostile.yaml', withFormula(Array(200_000).fill('1').join('+')), { sources });
+    expect(file.ok).toBe(false);
   });
 });

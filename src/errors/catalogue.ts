@@ -39,6 +39,7 @@ export const ERRORS = {
   CITATION_QUOTE: { status: 400, zh: '引文 “{found}” 不在所引第 {expected} 行中', en: 'Quote "{found}" does not occur in cited lines {expected}' },
   FORMULA_SYNTAX: { status: 400, zh: '公式无法解析：{detail}', en: 'Formula does not parse: {detail}' },
   FORMULA_FORBIDDEN: { status: 400, zh: '公式使用了不允许的函数或符号 “{found}”；允许：{expected}', en: 'Formula uses forbidden function or symbol "{found}"; allowed: {expected}' },
+  FORMULA_CONSTANT: { status: 400, zh: '公式中不依赖任何事实的部分 “{found}” 无法计算：{detail}', en: 'The part of the formula that reads no fact, "{found}", cannot be computed: {detail}' },
   FORMULA_CYCLE: { status: 400, zh: '派生事实 “{found}” 引用了其后或自身定义的事实', en: 'Derived fact "{found}" refers to itself or a later fact' },
   TEMPLATE_FACT: { status: 400, zh: '理由模板引用了未知的名称 “{found}”', en: 'Reason template refers to unknown name "{found}"' },
   OUTCOME_UNKNOWN: { status: 400, zh: '标题输出 “{found}” 未在 outputs 中声明', en: 'Headline outcome "{found}" is not declared in outputs' },
