@@ -9,6 +9,7 @@ import { isIsoDate } from './calendar.js';
 import { traceCondition, traceFromCodes, culprits, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
 import { readSlots, TRUTH_OF_CODE, type CompiledRule } from './compile.js';
 import { renderValue, renderTemplate } from '../decision/render.js';
+import { headlineId } from './headline.js';
 
 export interface EvaluateOptions {
   /** Decision date, YYYY-MM-DD; defaults to today (UTC). */
@@ -164,7 +165,7 @@ function decideOutputs(rs: PreparedRuleSet, results: readonly Truth[], values: R
   for (const output of rs.outputs.values()) {
     outputs[output.id] = decideOutput(output, results, values, missingFromFormulas);
   }
-  const headline = outputs[rs.definition.outcome] as OutputValue;
+  const headline = outputs[headlineId(rs, values)] as OutputValue;
   return { outputs, status: headline.status === 'unknown' ? 'undetermined' : 'decided', missingFromFormulas };
 }
 
@@ -192,7 +193,7 @@ function assemble(
     return pendingText(rs, absentInputs(rs, name, values));
   };
 
-  const headline = outputs[rs.definition.outcome] as OutputValue;
+  const headline = outputs[headlineId(rs, values)] as OutputValue;
 
   const reasons: Decision['reasons'] = [];
   const failed: Decision['failed'] = [];
@@ -355,7 +356,7 @@ function missingFacts(
 ): Decision['missing'] {
   const unknownOutputs = new Set(Object.values(outputs).filter((o) => o.status === 'unknown').map((o) => o.id));
   if (unknownOutputs.size === 0 && fromFormulas.size === 0) return [];
-  const headline = rs.definition.outcome;
+  const headline = headlineId(rs, known);
   const rulesFor = new Map<string, Set<string>>();
   const headlineFacts = new Set<string>();
   const { derivedInputs, order } = factIndex(rs);

@@ -71,6 +71,25 @@ class Checker {
     return this.source.locate(pointer, key);
   }
 
+  /** Each matter named is a value of the selector fact, and each headline a declared output. */
+  private checkMatterOutcomes(): void {
+    const byMatter = this.rs.matter_outcomes;
+    if (!byMatter) return;
+    const selectors = Object.entries(this.rs.inputs.properties).filter(([, p]) => p['x-selector'] === true);
+    const [selectorId, selector] = selectors[0] ?? [];
+    if (selectors.length !== 1 || !selector) {
+      this.findings.push(finding('SCHEMA_VIOLATION', this.at('/matter_outcomes'), { key: 'matter_outcomes', detail: `需要恰好一个 x-selector 输入事实，实际 ${selectors.length} 个` }));
+      return;
+    }
+    const values = (selector.enum ?? []) as unknown[];
+    for (const [matter, output] of Object.entries(byMatter)) {
+      if (!values.includes(matter)) {
+        this.findings.push(finding('ENUM_VALUE', this.at(`/matter_outcomes/${escapePointer(matter)}`, true), { key: selectorId, found: matter, expected: values.join(', ') }));
+      }
+      if (!this.rs.outputs[output]) this.findings.push(finding('OUTCOME_UNKNOWN', this.at(`/matter_outcomes/${escapePointer(matter)}`), { found: output }));
+    }
+  }
+
   private checkPatterns(): boolean {
     let bad = false;
     for (const [id, p] of Object.entries(this.rs.inputs.properties)) {
@@ -116,6 +135,7 @@ class Checker {
     if (!rs.outputs[rs.outcome]) {
       this.findings.push(finding('OUTCOME_UNKNOWN', this.at('/outcome'), { found: rs.outcome }));
     }
+    this.checkMatterOutcomes();
     const rules = rs.rules.map((rule, i) => this.prepareRule(rule, i, outputIds));
 
     if (this.findings.some((f) => f.severity === 'error') || !validateInputs) return undefined;
