@@ -639,6 +639,10 @@ export interface Health {
   rulesets?: number;
   database?: string;
   version?: string;
+  /**
+   * Rule files refused when the server started (each with errors, reported in its log); the others are served.
+   */
+  skipped?: string[];
 }
 /**
  * An API key as it may be shown: its holder's name and role, never the key or its hash.
