@@ -11,9 +11,11 @@ import { canonicalExplanation } from './canonical-explanation.js';
  * codes) instead. test/explanation-format.test.ts pins the digests of fixed
  * cases: when it fails, bump this and regenerate the pins.
  *
- * 1: the explanation of zhidu 0.1 (rules, reasons, failed, missing, ambiguities, facts).
+ * 1: rules, reasons, failed, missing, ambiguities, facts (the delta-encoded
+ *    log's records, migration 5).
+ * 2: + grounds (per-rule grounds, outputs' applies_when).
  */
-export const EXPLANATION_FORMAT = 1;
+export const EXPLANATION_FORMAT = 2;
 
 /** An output as the record keeps it: what was decided, not how it reads. */
 export interface RecordedOutput {

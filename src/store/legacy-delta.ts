@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Decision } from '../generated/decision.js';
 
 /**
- * Read-only: the delta encoding the decision log used up to migration 3
+ * Read-only: the delta encoding the decision log used before migration 5
  * (each explanation stored as deltas against content-addressed bases in
- * `delta_base`). Migration 4 decodes every such record once to convert it to
+ * `delta_base`). Migration 5 decodes every such record once to convert it to
  * the compact record (migrate-compact-records.ts); nothing else reads it and
  * nothing writes it any more.
  */

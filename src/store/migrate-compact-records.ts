@@ -6,7 +6,7 @@ import { compileBase, decodeExplanation, isEncoded, sha256, type Base } from './
 import { codesFromTraces, explanationDigest, packCodes, recordedOutputs } from './compact-record.js';
 
 /**
- * Migration 4: every decision record of the delta-encoded format becomes a
+ * Migration 5: every decision record of the delta-encoded format becomes a
  * compact record (log-record.ts DecisionContent, explanation format 1 — the
  * explanations of that time are what format 1 means). Decoding needs every
  * base, each checked against its hash, so a record whose explanation cannot
@@ -20,7 +20,7 @@ import { codesFromTraces, explanationDigest, packCodes, recordedOutputs } from '
 export async function migrateCompactRecords(tx: SqlQueryable, s: string): Promise<void> {
   const bases = new Map<string, Base>();
   for (const row of (await tx.query<{ hash: string; content: string }>(`SELECT hash, content FROM ${s}.delta_base`)).rows) {
-    if (sha256(row.content) !== row.hash) throw new Error(`migration 4: explanation base ${row.hash} does not match its hash`);
+    if (sha256(row.content) !== row.hash) throw new Error(`migration 5: explanation base ${row.hash} does not match its hash`);
     bases.set(row.hash, compileBase(row.content, row.hash));
   }
   await tx.query(`CREATE TABLE ${s}.log_rechained (migration integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now(), records bigint NOT NULL, old_head text NOT NULL, new_head text NOT NULL)`);
@@ -41,8 +41,8 @@ export async function migrateCompactRecords(tx: SqlQueryable, s: string): Promis
   }
   await tx.query(`ALTER TABLE ${s}.log ENABLE TRIGGER log_append_only`);
   const head = (await tx.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${s}.chain_head WHERE one`)).rows[0];
-  if (head && Number(head.seq) !== seq) throw new Error(`migration 4: chain head is at ${head.seq} but the last record is ${seq}`);
-  await tx.query(`INSERT INTO ${s}.log_rechained (migration, records, old_head, new_head) VALUES (4, $1, $2, $3)`, [seq, head?.hash ?? GENESIS_HASH, prev]);
+  if (head && Number(head.seq) !== seq) throw new Error(`migration 5: chain head is at ${head.seq} but the last record is ${seq}`);
+  await tx.query(`INSERT INTO ${s}.log_rechained (migration, records, old_head, new_head) VALUES (5, $1, $2, $3)`, [seq, head?.hash ?? GENESIS_HASH, prev]);
   await tx.query(`UPDATE ${s}.chain_head SET hash = $1 WHERE one`, [prev]);
 }
 
@@ -52,7 +52,7 @@ function convert(c: Record<string, unknown>, bases: ReadonlyMap<string, Base>, s
   try {
     explanation = isEncoded(c.explanation) ? decodeExplanation(c.explanation, bases) : (c.explanation as Decision);
   } catch (err) {
-    throw new Error(`migration 4: the explanation of record ${seq} does not decode: ${(err as Error).message}`);
+    throw new Error(`migration 5: the explanation of record ${seq} does not decode: ${(err as Error).message}`);
   }
   const { explanation: _dropped, ...rest } = c;
   return canonicalText({
