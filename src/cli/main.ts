@@ -240,7 +240,7 @@ program
   .option('--as-of <date>', 'decision date for both versions (default: the new version\'s effective date, or today)')
   .option('--rules <dir>', 'rules directory', 'rules')
   .option('--concurrency <n>', 'cases per batch (each worker holds at most two batches)', (v) => Number.parseInt(v, 10), 64)
-  .option('--workers <n>', 'worker threads (default: the number of CPUs, at most 8, or 1 for a file under 1 MB; 1 = this thread only)', (v) => Number.parseInt(v, 10))
+  .option('--workers <n>', 'worker threads (default: the number of CPUs, at most 8, or 1 for a file under 1 MB and for --decisions; 1 = this thread only)', (v) => Number.parseInt(v, 10))
   .option('--sample <n>', 'changed cases to show', (v) => Number.parseInt(v, 10), 3)
   .option('--json', 'machine-readable report')
   .option('--no-progress', 'no progress bar')
@@ -293,7 +293,8 @@ program
     const records: AsyncIterable<PopulationRecord> =
       db && range ? decisionRecords(db, opts.dbSchema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu', { ruleset: id, ...range }) : readPopulation(opts.population as string, from, (n) => (bytes += n));
     // Starting a worker thread (loading both versions again) costs more than a small file takes on this one.
-    const small = opts.population !== undefined && total < SMALL_POPULATION_BYTES;
+    // Recorded decisions are read page by page from one connection, which one thread keeps up with.
+    const small = opts.population === undefined || total < SMALL_POPULATION_BYTES;
     const workers = Math.max(1, Math.min(8, opts.workers ?? (small ? 1 : availableParallelism())));
     const impactOptions = {
       from,
