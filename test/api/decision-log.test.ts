@@ -173,7 +173,7 @@ describe.each(BACKENDS)('the decision log on %s', (backend) => {
       if (backend === 'postgres') await db.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
       await db.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('record text', () => {

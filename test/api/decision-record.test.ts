@@ -31,7 +31,7 @@ describe('reading a recorded decision re-derives its explanation', () => {
   };
   beforeAll(async () => {
     server = await startTestApp();
-  });
+  }, 120_000);
   afterAll(async () => stopTestApp(server));
 
   it('returns the explanation evaluate returned, from a record that holds none, with the explanation format', async () => {
