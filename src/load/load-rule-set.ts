@@ -131,7 +131,7 @@ class Checker {
       rules,
       outputs,
       engine,
-      compiled: compileRuleSet(rules.map((r) => r.definition.when)),
+      compiled: compileRuleSet({ inputs: Object.keys(rs.inputs.properties).map((name) => ({ name, numeric: this.facts.get(name)?.kind === 'number' })), derived, rules, outputs }),
       ambiguityNotes,
     });
   }
