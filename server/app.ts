@@ -22,6 +22,8 @@ import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
 import { editorRoutes } from './routes/editor.js';
 import { keyRoutes } from './routes/keys.js';
+import { caseRoutes } from './routes/cases.js';
+import { CaseStore } from '../src/store/case-store.js';
 import { VersionStore } from '../src/store/version-store.js';
 import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
 import { webApp } from './web-app.js';
@@ -64,7 +66,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await live.start();
   if (config.watchRules) live.watch(config.rulesDir);
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live };
+  const cases = new CaseStore(db, config.dbSchema);
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases };
 
   const app = Fastify({
     logger: options.logger ? { level: config.logLevel } : false,
@@ -173,6 +176,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(decisionRoutes);
   await app.register(editorRoutes);
   await app.register(keyRoutes);
+  await app.register(caseRoutes);
   await app.register(webApp);
 
   app.addHook('onClose', async () => {

@@ -5,6 +5,7 @@ import type { DecisionLog } from '../src/store/decision-log.js';
 import type { KeyLookup, Caller, Role } from './api-keys.js';
 import type { Metrics } from './metrics.js';
 import type { LiveVersions } from '../src/versions/live-versions.js';
+import type { CaseStore } from '../src/store/case-store.js';
 
 /** What every route handler shares: built once in buildApp. */
 export interface ZhiduContext {
@@ -19,6 +20,8 @@ export interface ZhiduContext {
   readonly metrics: Metrics;
   /** Published versions: the gate, the versions table, polling (docs/editing.md). */
   readonly live: LiveVersions;
+  /** Case files (办件): applicants, draft interviews, links to the decision log. */
+  readonly cases: CaseStore;
 }
 
 /** Who may do what. */
@@ -32,6 +35,11 @@ export const PERMISSIONS = {
   replay: ['caseworker', 'editor', 'admin'],
   determine: ['caseworker', 'admin'],
   manageKeys: ['admin'],
+  /** Open, save, submit, override and close case files (only one's own, or any as admin). */
+  cases: ['caseworker', 'admin'],
+  readCases: ['caseworker', 'editor', 'admin'],
+  /** See applicants' names, identity card numbers and phones unmasked, and search by them. */
+  personalData: ['caseworker', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -42,6 +42,8 @@ export interface CompiledRule {
 export interface CompiledRuleSet {
   /** Fact names, by slot: as_of first, then the inputs, the derived facts, anything else a condition names. */
   readonly slots: readonly string[];
+  /** Slot of each fact name. */
+  readonly slotOf: ReadonlyMap<string, number>;
   readonly nodeCount: number;
   readonly rules: readonly CompiledRule[];
   /** By node index, for leaves: how explain re-reads the values a condition compared. */
@@ -163,7 +165,7 @@ export function compileRuleSet(parts: ProgramParts): CompiledRuleSet {
       return { rule, offset: (rules[rule.index] as CompiledRule).offset, assign };
     }),
   }));
-  return { slots, nodeCount: counter.n, rules, leaves: counter.leaves, asOfSlot, inputs, derived, outputs };
+  return { slots, slotOf, nodeCount: counter.n, rules, leaves: counter.leaves, asOfSlot, inputs, derived, outputs };
 }
 
 /**

@@ -63,12 +63,49 @@ export type SlotFormula = (v: readonly unknown[]) => unknown;
 export type FormulaProblem =
   | { kind: 'syntax'; detail: string }
   | { kind: 'forbidden'; found: string }
-  | { kind: 'undeclared'; found: string };
+  | { kind: 'undeclared'; found: string }
+  | { kind: 'constant'; found: string; detail: string };
+
+/**
+ * Bounds on what one formula may cost or make. Formulas in the documents are
+ * short and their amounts far below 10^30; without bounds `10 ^ 1000000000`
+ * validated clean and printing its result exhausted the heap, and a 200,000-term
+ * sum blocked the parser for seconds before overflowing the stack.
+ */
+export const FORMULA_LIMITS = {
+  /** Characters of formula text. */
+  maxLength: 2000,
+  /** Nesting of parentheses and brackets, checked by a linear scan before parsing. */
+  maxNesting: 32,
+  /** Every number made or read by arithmetic has magnitude below 10^maxMagnitude, and is 0 or at least 10^-maxMagnitude. */
+  maxMagnitude: 30,
+  /** |exponent| of `^`. */
+  maxPower: 1000,
+  /** Decimal places of round(x, n). */
+  maxRoundDigits: 30,
+} as const;
+
+function checkText(text: string): string | undefined {
+  if (text.length > FORMULA_LIMITS.maxLength) return `公式过长：${text.length} 个字符，上限 ${FORMULA_LIMITS.maxLength} (formula longer than ${FORMULA_LIMITS.maxLength} characters)`;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91) {
+      depth += 1;
+      if (depth > FORMULA_LIMITS.maxNesting) return `括号嵌套过深：上限 ${FORMULA_LIMITS.maxNesting} 层 (parentheses nested deeper than ${FORMULA_LIMITS.maxNesting})`;
+    } else if (c === 41 || c === 93) {
+      depth -= 1;
+    }
+  }
+  return undefined;
+}
 
 export function compileFormula(
   text: string,
   known: (name: string) => boolean,
 ): { ok: true; formula: CompiledFormula } | { ok: false; problems: FormulaProblem[] } {
+  const tooBig = checkText(text);
+  if (tooBig) return { ok: false, problems: [{ kind: 'syntax', detail: tooBig }] };
   let root: MathNode;
   try {
     root = math.parse(text);
@@ -106,6 +143,8 @@ export function compileFormula(
     }
   });
   if (problems.length > 0) return { ok: false, problems };
+  checkConstants(root, problems);
+  if (problems.length > 0) return { ok: false, problems };
   const run = compileNode(root);
   return {
     ok: true,
@@ -121,6 +160,74 @@ export function compileFormula(
       },
     },
   };
+}
+
+/**
+ * What reads no fact can be decided when the rule set loads: each largest
+ * part of the formula without a symbol (`10 ^ 1000000000`, `0 ^ -1`, `1 / 0`,
+ * a literal 1e40) is evaluated once under the same bounds, and a failure
+ * refuses the rule file instead of every decision that reaches it.
+ */
+function checkConstants(node: MathNode, problems: FormulaProblem[]): void {
+  if (readsNoFact(node)) {
+    if (node.type === 'ConstantNode' && typeof (node as unknown as { value: unknown }).value === 'string') return;
+    try {
+      normalise(compileNode(node)(new Map()));
+    } catch (err) {
+      problems.push({ kind: 'constant', found: node.toString({ handler: plainConstants }), detail: (err as Error).message });
+    }
+    return;
+  }
+  node.forEach((child: MathNode, path: string) => {
+    if (node.type === 'FunctionNode' && path === 'fn') return;
+    checkConstants(child, problems);
+  });
+}
+
+/** Constants as written (1000000000, not mathjs' 1e+9), except those too long to print. */
+function plainConstants(node: MathNode): string | undefined {
+  const v = node.type === 'ConstantNode' ? (node as unknown as { value: unknown }).value : undefined;
+  if (!isDecimal(v) || !v.isFinite()) return undefined;
+  const e = (v as unknown as { e: number }).e;
+  return Math.abs(e) < 40 ? v.toFixed() : undefined;
+}
+
+function readsNoFact(node: MathNode): boolean {
+  let found = false;
+  node.traverse((n: MathNode, path: string, parent: MathNode | null) => {
+    if (n.type === 'SymbolNode' && !(parent?.type === 'FunctionNode' && path === 'fn')) found = true;
+  });
+  return !found;
+}
+
+/** Numbers outside the bounds are refused, never rounded to something else. */
+function bounded(d: Decimal, what: string): Decimal {
+  if (!d.isFinite()) throw new Error(`${what}：结果不是有限数 (${what}: result is not a finite number)`);
+  if (!d.isZero()) {
+    const e = (d as unknown as { e: number }).e;
+    if (e >= FORMULA_LIMITS.maxMagnitude) throw new Error(`${what}：数值过大，绝对值须小于 1e${FORMULA_LIMITS.maxMagnitude} (${what}: magnitude 1e${FORMULA_LIMITS.maxMagnitude} or more)`);
+    if (e < -FORMULA_LIMITS.maxMagnitude) throw new Error(`${what}：数值过小，非零值的绝对值须不小于 1e-${FORMULA_LIMITS.maxMagnitude} (${what}: non-zero magnitude below 1e-${FORMULA_LIMITS.maxMagnitude})`);
+  }
+  return d;
+}
+
+function power(a: unknown, b: unknown): Decimal {
+  const base = num(a, '^');
+  const exponent = num(b, '^');
+  if (exponent.abs().gt(FORMULA_LIMITS.maxPower)) throw new Error(`^：指数 ${exponent.toString()} 超出范围，绝对值上限 ${FORMULA_LIMITS.maxPower} (^: exponent beyond ±${FORMULA_LIMITS.maxPower})`);
+  if (base.isZero() && exponent.isNegative()) throw new Error('^：0 不能取负数次幂 (zero to a negative power)');
+  if (base.isNegative() && !exponent.isInteger()) throw new Error('^：负数不能取非整数次幂 (negative base to a fractional power)');
+  return bounded(base.pow(exponent), '^');
+}
+
+function roundTo(args: unknown[]): Decimal {
+  const x = num(args[0], 'round');
+  if (args.length < 2) return x.round();
+  const digits = num(args[1], 'round');
+  if (!digits.isInteger() || digits.isNegative() || digits.gt(FORMULA_LIMITS.maxRoundDigits)) {
+    throw new Error(`round：小数位数须为 0 至 ${FORMULA_LIMITS.maxRoundDigits} 的整数，现为 ${digits.toString()} (round: places must be a whole number 0–${FORMULA_LIMITS.maxRoundDigits})`);
+  }
+  return x.toDecimalPlaces(digits.toNumber());
 }
 
 /**
@@ -163,20 +270,20 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 const BINARY: Record<string, (a: unknown, b: unknown) => unknown> = {
-  add: (a, b) => num(a, '+').plus(num(b, '+')),
-  subtract: (a, b) => num(a, '-').minus(num(b, '-')),
-  multiply: (a, b) => num(a, '*').times(num(b, '*')),
+  add: (a, b) => bounded(num(a, '+').plus(num(b, '+')), '+'),
+  subtract: (a, b) => bounded(num(a, '-').minus(num(b, '-')), '-'),
+  multiply: (a, b) => bounded(num(a, '*').times(num(b, '*')), '*'),
   divide: (a, b) => {
     const d = num(b, '/');
     if (d.isZero()) throw new Error('division by zero');
-    return num(a, '/').div(d);
+    return bounded(num(a, '/').div(d), '/');
   },
   mod: (a, b) => {
     const d = num(b, 'mod');
     if (d.isZero()) throw new Error('modulo by zero');
     return num(a, 'mod').mod(d);
   },
-  pow: (a, b) => num(a, '^').pow(num(b, '^')),
+  pow: power,
   equal: (a, b) => same(a, b),
   unequal: (a, b) => !same(a, b),
   smaller: (a, b) => num(a, '<').lt(num(b, '<')),
@@ -189,7 +296,7 @@ const BINARY: Record<string, (a: unknown, b: unknown) => unknown> = {
 const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
   min: (args) => args.map((a) => num(a, 'min')).reduce((x, y) => (y.lt(x) ? y : x)),
   max: (args) => args.map((a) => num(a, 'max')).reduce((x, y) => (y.gt(x) ? y : x)),
-  round: (args) => (args.length > 1 ? num(args[0], 'round').toDecimalPlaces(num(args[1], 'round').toNumber()) : num(args[0], 'round').round()),
+  round: roundTo,
   floor: (args) => num(args[0], 'floor').floor(),
   ceil: (args) => num(args[0], 'ceil').ceil(),
   abs: (args) => num(args[0], 'abs').abs(),
@@ -205,6 +312,7 @@ function compileNode(node: MathNode): Run {
     case 'ConstantNode': {
       const v = n.value;
       const value = typeof v === 'number' ? new BigNumber(String(v)) : v;
+      if (isDecimal(value)) bounded(value, value.toString());
       return () => value;
     }
     case 'ParenthesisNode':

@@ -155,6 +155,10 @@ export interface Decision {
     conditions: FactCheck[];
   }[];
   /**
+   * Every rule that did not hold (false, or unknown while an output it sets is unknown), except rules for another matter: all its false conditions (unmet, 不符合) and its unknown ones (pending, 尚待核实) wherever they sit in the condition tree, with the input facts to ask for.
+   */
+  grounds?: Ground[];
+  /**
    * Facts still unknown that would settle undecided rules, most decisive first.
    */
   missing: {
@@ -205,6 +209,10 @@ export interface OutputValue {
    * Rules that set the value.
    */
   rules: string[];
+  /**
+   * Only for outputs that apply to given outcomes (applies_when in the rule set): no when the headline outcome is decided otherwise (the value is then not a decision for this case), pending while the headline is undetermined.
+   */
+  applicable?: 'yes' | 'no' | 'pending';
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
@@ -272,6 +280,38 @@ export interface FactCheck {
    * Chinese wording of the fact's value (enum label, unit).
    */
   actual_display?: string;
+}
+/**
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "ground".
+ */
+export interface Ground {
+  rule: string;
+  title: string;
+  citation: Citation;
+  /**
+   * false: the rule is decided not to hold; unknown: it may still hold.
+   */
+  result: 'false' | 'unknown';
+  /**
+   * The rule sets the headline outcome (a pathway to it).
+   */
+  pathway: boolean;
+  /**
+   * Conditions that are false (不符合), worded as what the rule requires.
+   */
+  unmet: FactCheck[];
+  /**
+   * Conditions still unknown (尚待核实).
+   */
+  pending: FactCheck[];
+  /**
+   * Input facts whose absence leaves the pending conditions unknown.
+   */
+  ask: {
+    fact: string;
+    title: string;
+  }[];
 }
 /**
  * One item of a batch: its decision, or its own problem.
@@ -599,6 +639,10 @@ export interface Health {
   rulesets?: number;
   database?: string;
   version?: string;
+  /**
+   * Rule files refused when the server started (each with errors, reported in its log); the others are served.
+   */
+  skipped?: string[];
 }
 /**
  * An API key as it may be shown: its holder's name and role, never the key or its hash.
@@ -649,4 +693,264 @@ export interface KeyCreated {
   role: 'caseworker' | 'system' | 'editor' | 'admin';
   rate_limit?: number;
   key: string;
+}
+/**
+ * The applicant as on the resident identity card. id_number: 18 characters with a valid GB 11643 check character (full-width digits and a lower-case x are accepted); phone: a mainland mobile or a landline with area code.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseApplicantInput".
+ */
+export interface CaseApplicantInput {
+  name?: string;
+  id_number?: string;
+  phone?: string | null;
+}
+/**
+ * Open a case file (办件) for a named applicant on a matter (rule set). It starts as a draft owned by the caller.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseCreateRequest".
+ */
+export interface CaseCreateRequest {
+  ruleset: string;
+  applicant: CaseApplicantInput & {};
+}
+/**
+ * Save the draft as the interview goes: answers, decision date, applicant. Only while the case is a draft, only by its caseworker or an admin.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseUpdateRequest".
+ */
+export interface CaseUpdateRequest {
+  /**
+   * The interview as typed: fact name → the answer's text, restored when the case is opened again. Not facts: only a submitted decision is made from facts.
+   */
+  answers?: {
+    [k: string]: string;
+  };
+  as_of?: IsoDate | null;
+  applicant?: CaseApplicantInput;
+}
+/**
+ * Facts to decide. On /evaluate the decision is shown, not recorded (the draft is saved); on /submit it is recorded in the decision log and the case is submitted.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseEvaluateRequest".
+ */
+export interface CaseEvaluateRequest {
+  /**
+   * Facts named as in the rule set's input schema.
+   */
+  facts: {};
+  as_of?: IsoDate;
+  /**
+   * The interview as typed: fact name → the answer's text, restored when the case is opened again. Not facts: only a submitted decision is made from facts.
+   */
+  answers?: {
+    [k: string]: string;
+  };
+}
+/**
+ * The caseworker's corrected outcome (改判): a value of the rule set's headline output (its x-value-titles keys; true/false for a yes/no outcome), with the reason. Recorded in the decision log as a determination on the case's decision.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseOverrideRequest".
+ */
+export interface CaseOverrideRequest {
+  outcome: string;
+  reason: string;
+}
+/**
+ * A case as lists show it: personal data masked.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseSummary".
+ */
+export interface CaseSummary {
+  id: string;
+  /**
+   * Per-year case number, the basis of the notice's 文号 (2026-000123).
+   */
+  case_no: string;
+  ruleset: {
+    id: string;
+    title: string;
+  };
+  /**
+   * draft 草稿 · submitted 已提交（已决定并记录） · overridden 已改判 · closed 已办结
+   */
+  state: 'draft' | 'submitted' | 'overridden' | 'closed';
+  applicant: {
+    name: string;
+    id_number: string;
+    phone: string | null;
+    /**
+     * true: shown masked (110***********1234), as lists and roles that may not see personal data get them.
+     */
+    masked: boolean;
+  };
+  caseworker: string;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string | null;
+  closed_at: string | null;
+  /**
+   * The recorded decision (GET /v1/decisions/{id}); null while a draft.
+   */
+  decision_id: string | null;
+  machine: {
+    /**
+     * decided or undetermined
+     */
+    status: string;
+    /**
+     * Headline value (JSON text when not a string), or undetermined.
+     */
+    outcome: string;
+    /**
+     * The outcome in words.
+     */
+    display: string | null;
+  } | null;
+  override: {
+    outcome: string;
+    display: string;
+    reason: string;
+    by: string;
+    at: string;
+  } | null;
+  /**
+   * The outcome in effect: the corrected one after an override, else the machine's.
+   */
+  outcome: string | null;
+}
+/**
+ * One case file (办件). Personal data unmasked only for roles that may see it (caseworker, admin).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "Case".
+ */
+export interface Case {
+  id: string;
+  /**
+   * Per-year case number, the basis of the notice's 文号 (2026-000123).
+   */
+  case_no: string;
+  ruleset: {
+    id: string;
+    title: string;
+  };
+  /**
+   * draft 草稿 · submitted 已提交（已决定并记录） · overridden 已改判 · closed 已办结
+   */
+  state: 'draft' | 'submitted' | 'overridden' | 'closed';
+  applicant: {
+    name: string;
+    id_number: string;
+    phone: string | null;
+    /**
+     * true: shown masked (110***********1234), as lists and roles that may not see personal data get them.
+     */
+    masked: boolean;
+  };
+  caseworker: string;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string | null;
+  closed_at: string | null;
+  /**
+   * The recorded decision (GET /v1/decisions/{id}); null while a draft.
+   */
+  decision_id: string | null;
+  machine: {
+    /**
+     * decided or undetermined
+     */
+    status: string;
+    /**
+     * Headline value (JSON text when not a string), or undetermined.
+     */
+    outcome: string;
+    /**
+     * The outcome in words.
+     */
+    display: string | null;
+  } | null;
+  override: {
+    outcome: string;
+    display: string;
+    reason: string;
+    by: string;
+    at: string;
+  } | null;
+  /**
+   * The outcome in effect: the corrected one after an override, else the machine's.
+   */
+  outcome: string | null;
+  answers: {
+    [k: string]: string;
+  };
+  as_of: string | null;
+  /**
+   * Whether the caller may change this case (its caseworker or an admin).
+   */
+  may_change: boolean;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseList".
+ */
+export interface CaseList {
+  items: CaseSummary[];
+  next_cursor: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseListQuery".
+ */
+export interface CaseListQuery {
+  /**
+   * Part of the applicant's name.
+   */
+  name?: string;
+  /**
+   * The applicant's whole identity card number.
+   */
+  id_number?: string;
+  /**
+   * Case number, whole (2026-000123) or its serial (123).
+   */
+  case_no?: string;
+  caseworker?: string;
+  ruleset?: string;
+  /**
+   * draft 草稿 · submitted 已提交（已决定并记录） · overridden 已改判 · closed 已办结
+   */
+  state?: 'draft' | 'submitted' | 'overridden' | 'closed';
+  /**
+   * Outcome in effect (the corrected one after an override), or undetermined.
+   */
+  outcome?: string;
+  /**
+   * Opened on or after (YYYY-MM-DD).
+   */
+  from?: string;
+  /**
+   * Opened on or before (YYYY-MM-DD, inclusive).
+   */
+  to?: string;
+  limit?: string;
+  cursor?: string;
+}
+/**
+ * A case with a decision on its facts: from /evaluate not recorded (id and recorded_at null), from /submit recorded in the decision log.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CaseDecision".
+ */
+export interface CaseDecision {
+  case: Case;
+  id: string | null;
+  recorded_at: string | null;
+  decision: Decision;
 }

@@ -1,8 +1,9 @@
 import { Engine } from 'json-rules-engine';
 import type { RuleSet, Rule, Condition, FactCondition, Citation, Ambiguity } from '../generated/rule-set.js';
 import { finding, sortFindings, type Finding, type Location } from '../errors/finding.js';
-import { parseYaml, DEFAULT_YAML_LIMITS, type YamlLimits, type YamlSource } from '../text/yaml-source.js';
+import { parseYaml, escapePointer, DEFAULT_YAML_LIMITS, type YamlLimits, type YamlSource } from '../text/yaml-source.js';
 import { schemaValidator, createAjv } from '../schema/ajv.js';
+import { re2RegExp } from '../schema/re2-regexp.js';
 import { schemaFindings, describe } from './schema-findings.js';
 import { SourceTexts, normaliseForQuote } from './source-texts.js';
 import { buildFactCatalogue, valueTypeKind, type FactInfo } from './fact-catalogue.js';
@@ -63,6 +64,16 @@ function relabel(result: LoadResult, file: string): LoadResult {
 }
 
 function compileText(file: string, text: string, options: LoadOptions): LoadResult {
+  try {
+    return loadChecked(file, text, options);
+  } catch (err) {
+    // A rule file is hostile input: whatever it makes the checks throw refuses
+    // that file (validate, publish, lint and the server's start go on), never the caller.
+    return { ok: false, findings: [finding('RULESET_UNREADABLE', { file, line: 1, column: 1, pointer: '' }, { detail: (err as Error).message?.slice(0, 200) ?? String(err) })] };
+  }
+}
+
+function loadChecked(file: string, text: string, options: LoadOptions): LoadResult {
   const parsed = parseYaml(file, text, options.limits ?? DEFAULT_YAML_LIMITS);
   if (!parsed.ok) return { ok: false, findings: sortFindings(parsed.findings) };
   const source = parsed.source;
@@ -96,6 +107,39 @@ class Checker {
     return this.source.locate(pointer, key);
   }
 
+  /** Each matter named is a value of the selector fact, and each headline a declared output. */
+  private checkMatterOutcomes(): void {
+    const byMatter = this.rs.matter_outcomes;
+    if (!byMatter) return;
+    const selectors = Object.entries(this.rs.inputs.properties).filter(([, p]) => p['x-selector'] === true);
+    const [selectorId, selector] = selectors[0] ?? [];
+    if (selectors.length !== 1 || !selector) {
+      this.findings.push(finding('SCHEMA_VIOLATION', this.at('/matter_outcomes'), { key: 'matter_outcomes', detail: `需要恰好一个 x-selector 输入事实，实际 ${selectors.length} 个` }));
+      return;
+    }
+    const values = (selector.enum ?? []) as unknown[];
+    for (const [matter, output] of Object.entries(byMatter)) {
+      if (!values.includes(matter)) {
+        this.findings.push(finding('ENUM_VALUE', this.at(`/matter_outcomes/${escapePointer(matter)}`, true), { key: selectorId, found: matter, expected: values.join(', ') }));
+      }
+      if (!this.rs.outputs[output]) this.findings.push(finding('OUTCOME_UNKNOWN', this.at(`/matter_outcomes/${escapePointer(matter)}`), { found: output }));
+    }
+  }
+
+  private checkPatterns(): boolean {
+    let bad = false;
+    for (const [id, p] of Object.entries(this.rs.inputs.properties)) {
+      if (typeof p.pattern !== 'string') continue;
+      try {
+        re2RegExp(p.pattern, 'u');
+      } catch (err) {
+        bad = true;
+        this.findings.push(finding('INPUT_SCHEMA', this.at(`/inputs/properties/${escapePointer(id)}/pattern`), { detail: (err as Error).message }));
+      }
+    }
+    return bad;
+  }
+
   prepare(): PreparedRuleSet | undefined {
     const rs = this.rs;
     this.checkEffectiveRange();
@@ -104,8 +148,10 @@ class Checker {
     rs.ambiguities?.forEach((a, i) => this.checkAmbiguity(a, `/ambiguities/${i}`));
 
     let validateInputs;
+    // Each pattern on its own first, so a refused one is reported where it is written.
+    const badPatterns = this.checkPatterns();
     try {
-      validateInputs = createAjv({ allErrors: true }).compile({ ...rs.inputs, additionalProperties: false });
+      if (!badPatterns) validateInputs = createAjv({ allErrors: true }).compile({ ...rs.inputs, additionalProperties: false });
     } catch (err) {
       this.findings.push(finding('INPUT_SCHEMA', this.at('/inputs'), { detail: (err as Error).message }));
     }
@@ -125,6 +171,7 @@ class Checker {
     if (!rs.outputs[rs.outcome]) {
       this.findings.push(finding('OUTCOME_UNKNOWN', this.at('/outcome'), { found: rs.outcome }));
     }
+    this.checkMatterOutcomes();
     const rules = rs.rules.map((rule, i) => this.prepareRule(rule, i, outputIds));
 
     if (this.findings.some((f) => f.severity === 'error') || !validateInputs) return undefined;
@@ -264,6 +311,9 @@ class Checker {
           break;
         case 'forbidden':
           this.findings.push(finding('FORMULA_FORBIDDEN', this.at(pointer), { found: p.found, expected: [...ALLOWED_FUNCTIONS].join(', ') }));
+          break;
+        case 'constant':
+          this.findings.push(finding('FORMULA_CONSTANT', this.at(pointer), { found: p.found, detail: p.detail }));
           break;
         case 'undeclared':
           if (self !== undefined && (p.found === self || this.facts.get(p.found)?.origin === 'derived')) {

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { re2RegExp } from './re2-regexp.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv, formats: string[]) => Ajv;
@@ -10,10 +11,10 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 export const SCHEMAS_DIR = join(fileURLToPath(new URL('../..', import.meta.url)), 'schemas');
 
 /** Annotation keywords of our schemas (labels, units, TS hints): carried, never validated. */
-export const ANNOTATIONS = ['x-enum-titles', 'x-unit', 'x-examples', 'x-value-titles', 'x-selector', 'tsType'] as const;
+export const ANNOTATIONS = ['x-enum-titles', 'x-unit', 'x-examples', 'x-value-titles', 'x-selector', 'x-immutable', 'tsType'] as const;
 
 export function createAjv(options: { allErrors?: boolean; coerceTypes?: boolean } = {}): Ajv {
-  const ajv = new Ajv({ allErrors: options.allErrors ?? true, strict: true, strictRequired: false, allowUnionTypes: true, coerceTypes: options.coerceTypes ?? false });
+  const ajv = new Ajv({ allErrors: options.allErrors ?? true, strict: true, strictRequired: false, allowUnionTypes: true, coerceTypes: options.coerceTypes ?? false, code: { regExp: re2RegExp } });
   addFormats(ajv, ['date']);
   // `decimal` inputs are exact decimals written as strings ("1880000.50").
   ajv.addFormat('decimal', /^-?(0|[1-9]\d*)(\.\d+)?$/);

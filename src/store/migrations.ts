@@ -89,6 +89,50 @@ export const MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  // Case files (办件, src/store/case-store.ts): the applicant's personal data once per
+  // case, the interview's draft answers, and links to the decision log. A case changes
+  // as it is worked (draft → submitted → overridden/closed); what was decided stays in the log.
+  // case_counter hands out the per-year case numbers atomically across processes.
+  `
+  CREATE TABLE S.case_counter (
+    year integer PRIMARY KEY,
+    last integer NOT NULL
+  );
+  CREATE TABLE S.case_file (
+    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    id text PRIMARY KEY,
+    year integer NOT NULL,
+    number integer NOT NULL,
+    case_no text NOT NULL UNIQUE,
+    ruleset_id text NOT NULL,
+    matter text NOT NULL,
+    applicant_name text NOT NULL,
+    applicant_id_number text NOT NULL,
+    applicant_phone text,
+    caseworker text NOT NULL,
+    state text NOT NULL CHECK (state IN ('draft', 'submitted', 'overridden', 'closed')),
+    answers text NOT NULL,
+    as_of text,
+    decision_id text,
+    machine_status text,
+    machine_outcome text,
+    machine_display text,
+    override_outcome text,
+    override_display text,
+    override_reason text,
+    override_by text,
+    override_at timestamptz,
+    determination_id text,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    submitted_at timestamptz,
+    closed_at timestamptz,
+    UNIQUE (year, number)
+  );
+  CREATE INDEX case_file_id_number ON S.case_file (applicant_id_number);
+  CREATE INDEX case_file_created ON S.case_file (created_at);
+  CREATE INDEX case_file_caseworker ON S.case_file (caseworker);
+  `,
 ];
 
 export function quoteIdent(name: string): string {

@@ -77,11 +77,18 @@ export function parseYaml(file: string, text: string, limits: YamlLimits = DEFAU
       findings.push(finding('YAML_TOO_DEEP', at(n.range?.[0] ?? 0, pointer), { found: depth, expected: limits.maxDepth }));
       return;
     }
-    // An explicit tag (!!js/function, !custom, even !!str) is refused outright:
-    // the format needs none, and tags are how YAML loaders get tricked into building objects.
+    // An explicit tag (!!js/function, !custom, !!binary, !!set, even !!str) is
+    // refused outright: the format needs none, and tags are how YAML loaders get
+    // tricked into building objects (a Buffer, a Set, a Date where JSON is expected).
+    // The composed document sets `tag` only on nodes whose tag was written, so
+    // this is decided from the nodes, not by reading the text around them.
     const tagged = (n as { tag?: string }).tag;
-    if (tagged !== undefined && hasExplicitTag(text, n)) {
-      findings.push(finding('YAML_TAG', at(n.range?.[0] ?? 0, pointer), { found: tagged }));
+    if (tagged !== undefined) {
+      findings.push(finding('YAML_TAG', at(n.range?.[0] ?? 0, pointer), { found: shortTag(tagged) }));
+    }
+    // YAML's core schema reads .inf and .nan as numbers JSON cannot hold.
+    if (isScalar(n) && typeof n.value === 'number' && !Number.isFinite(n.value)) {
+      findings.push(finding('YAML_SYNTAX', at(n.range?.[0] ?? 0, pointer), { detail: `${String(n.source ?? n.value)} 不是有限数值，规则文件只接受 JSON 能表示的值 (not a finite number)` }));
     }
     if (isMap(n)) {
       for (const pair of n.items) {
@@ -141,13 +148,10 @@ export function parseYaml(file: string, text: string, limits: YamlLimits = DEFAU
   return { ok: true, source };
 }
 
-function hasExplicitTag(text: string, node: Node): boolean {
-  // yaml resolves plain scalars to tags too (tag:yaml.org,2002:int); only a
-  // tag written in the source starts with '!' right before the node.
-  const start = node.range?.[0];
-  if (start === undefined) return false;
-  const before = text.slice(Math.max(0, start - 200), start);
-  return /![^\s]*\s*$/.test(before) && /(^|[\s:,[{-])![^\s]*\s*$/.test(before);
+/** Tags are echoed in messages: the standard prefix as written (!!binary), and never more than 60 characters. */
+function shortTag(tag: string): string {
+  const written = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+  return written.length > 60 ? `${written.slice(0, 57)}…` : written;
 }
 
 export function escapePointer(s: string): string {
