@@ -55,6 +55,7 @@ export const ERRORS = {
   LINT_ALWAYS_FIRES: { status: 422, zh: '规则总是成立：{detail}', en: 'Rule always holds: {detail}' },
   LINT_CONTRADICTION: { status: 422, zh: '条件互相矛盾：{detail}', en: 'Conditions contradict each other: {detail}' },
   LINT_OUTPUT_NEVER_SET: { status: 422, zh: '输出无从产生：{detail}', en: 'Output is never produced: {detail}' },
+  LINT_OUTPUT_APPLIES_UNSTATED: { status: 422, zh: '输出未写明何时适用：{detail}', en: 'Output does not say when it applies: {detail}' },
   LINT_VALUE_NEVER_PRODUCED: { status: 422, zh: '结果值无从产生：{detail}', en: 'Output value is never produced: {detail}' },
   LINT_FACT_UNUSED: { status: 422, zh: '事实已声明但从未使用：{detail}', en: 'Fact declared but never used: {detail}' },
   LINT_FACT_UNTESTED: { status: 422, zh: '事实未在任何测试用例中出现：{detail}', en: 'Fact appears in no test case: {detail}' },
