@@ -15,6 +15,7 @@ export const ERRORS = {
   YAML_SYNTAX: { status: 400, zh: 'YAML 语法错误：{detail}', en: 'YAML syntax error: {detail}' },
   YAML_TOO_LARGE: { status: 413, zh: '规则文件过大：{found} 字节，上限 {expected} 字节', en: 'Rule file too large: {found} bytes, limit {expected}' },
   YAML_TOO_DEEP: { status: 400, zh: '嵌套过深：深度 {found}，上限 {expected}', en: 'Nesting too deep: depth {found}, limit {expected}' },
+  YAML_TOO_DEEP_TEXT: { status: 400, zh: '嵌套过深：此处的括号或行首 “- ”“? ” 已超过 {found} 层（上限 {expected} 层），文件未解析', en: 'Nesting too deep: brackets or leading "- "/"? " exceed {found} levels here (limit {expected}); the file was not parsed' },
   YAML_ALIAS_LIMIT: { status: 400, zh: 'YAML 别名过多：{found} 个，上限 {expected} 个', en: 'Too many YAML aliases: {found}, limit {expected}' },
   YAML_TAG: { status: 400, zh: '不允许显式 YAML 标签 {found}', en: 'Explicit YAML tag {found} is not allowed' },
   YAML_DUPLICATE_KEY: { status: 400, zh: '重复的键 “{key}”', en: 'Duplicate key "{key}"' },
