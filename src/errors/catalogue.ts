@@ -124,6 +124,7 @@ export const ERRORS = {
   BODY_TOO_LARGE: { status: 413, zh: '请求体过大：上限 {expected} 字节', en: 'Request body too large: limit {expected} bytes' },
   BATCH_TOO_LARGE: { status: 413, zh: '批量请求条目过多：{found} 条，上限 {expected} 条', en: 'Too many batch items: {found}, limit {expected}' },
   MEDIA_TYPE: { status: 415, zh: '不支持的内容类型 “{found}”；应为 {expected}', en: 'Unsupported media type "{found}"; expected {expected}' },
+  EXPLAIN_INVALID: { status: 400, zh: '说明详略 explain 应为 full、summary 或 none，实际为 “{found}”', en: 'explain must be full, summary or none, found "{found}"' },
   OVERRIDE_REASON_REQUIRED: { status: 400, zh: '不同意决定时必须填写理由', en: 'An override (agree: false) needs a reason' },
   RATE_LIMITED: { status: 429, zh: '请求过于频繁：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Rate limited: at most {found} requests per {expected} ms; retry later' },
   STORE_UNAVAILABLE: { status: 503, zh: '决定记录库不可用，决定未作出（未记录的决定不会返回）', en: 'The decision log is unavailable; no decision was made (an unrecorded decision is never returned)' },
