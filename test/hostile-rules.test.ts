@@ -154,3 +154,25 @@ describe('item 3: every explicit tag is refused, decided from the parsed nodes',
     expect(loadRuleSet('ok.yaml', withInput('      x-examples: [1, "2", 三, { a: true }]\n'), { sources }).ok).toBe(true);
   });
 });
+
+describe('item 5: deep YAML is refused by a linear scan before the parser recurses', () => {
+  const MB = 1024 * 1024 - 16;
+  for (const [name, text] of [
+    ['1 MB of [', '['.repeat(MB)],
+    ['1 MB of {a: ', `a: ${'{a: '.repeat(MB / 4)}`],
+    ['600 kB of - - -', `${'- '.repeat(300_000)}a\n`],
+    ['600 kB of ? ? ?', `${'? '.repeat(300_000)}a\n`],
+  ] as const) {
+    it(`${name} → YAML_TOO_DEEP_TEXT`, () => {
+      const r = loadRuleSet('deep.yaml', text, { sources });
+      expect(r.ok).toBe(false);
+      expect(r.findings.map((f) => f.code)).toEqual(['YAML_TOO_DEEP_TEXT']);
+      expect(r.findings[0]?.line).toBe(1);
+    });
+  }
+  it('brackets inside quotes and comments, and plain text, are not nesting', () => {
+    const brackets = '['.repeat(200);
+    const r = loadRuleSet('ok.yaml', withInput(`      description: "${brackets}" # ${brackets}\n      x-examples: ['${brackets}']\n`), { sources });
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});

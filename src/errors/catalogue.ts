@@ -15,6 +15,7 @@ export const ERRORS = {
   YAML_SYNTAX: { status: 400, zh: 'YAML 语法错误：{detail}', en: 'YAML syntax error: {detail}' },
   YAML_TOO_LARGE: { status: 413, zh: '规则文件过大：{found} 字节，上限 {expected} 字节', en: 'Rule file too large: {found} bytes, limit {expected}' },
   YAML_TOO_DEEP: { status: 400, zh: '嵌套过深：深度 {found}，上限 {expected}', en: 'Nesting too deep: depth {found}, limit {expected}' },
+  YAML_TOO_DEEP_TEXT: { status: 400, zh: '嵌套过深：此处的括号或行首 “- ”“? ” 已超过 {found} 层（上限 {expected} 层），文件未解析', en: 'Nesting too deep: brackets or leading "- "/"? " exceed {found} levels here (limit {expected}); the file was not parsed' },
   YAML_ALIAS_LIMIT: { status: 400, zh: 'YAML 别名过多：{found} 个，上限 {expected} 个', en: 'Too many YAML aliases: {found}, limit {expected}' },
   YAML_TAG: { status: 400, zh: '不允许显式 YAML 标签 {found}', en: 'Explicit YAML tag {found} is not allowed' },
   YAML_DUPLICATE_KEY: { status: 400, zh: '重复的键 “{key}”', en: 'Duplicate key "{key}"' },
@@ -108,6 +109,7 @@ export const ERRORS = {
   KEY_LAST_ADMIN: { status: 409, zh: '不能吊销最后一个管理员密钥 “{key}”：否则无人能再管理密钥', en: 'Cannot revoke "{key}", the last admin key: nobody could manage keys afterwards' },
   KEYS_NOT_MANAGED: { status: 409, zh: '本服务的密钥不由密钥文件管理，无法在此增删', en: 'This server\'s keys are not managed through a keys file' },
   DETERMINATION_CONFLICT: { status: 409, zh: '该决定已有经办人意见 “{found}”；如需更改，请以 supersedes 指明最新一条（{expected}）', en: 'The decision already has determination "{found}"; to change it, send supersedes with the latest one ({expected})' },
+  RECORD_MISMATCH: { status: 409, zh: '决定记录 “{key}” 与按其规则集版本重新推导的结果不符（{detail}），记录可能被改动', en: 'Decision record "{key}" does not match what its rule-set version re-derives ({detail}); the record may have been altered' },
   VERSION_UNAVAILABLE: { status: 409, zh: '记录所用的规则集 {key} 版本 {found} 未加载，无法重放', en: 'Rule set {key} version {found}, used by the record, is not loaded; cannot replay' },
   // ---- impact jobs ----
   IMPACT_JOB_NOT_FOUND: { status: 404, zh: '影响分析任务 “{key}” 不存在', en: 'Impact job "{key}" not found' },
