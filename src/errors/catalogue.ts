@@ -101,6 +101,9 @@ export const ERRORS = {
   STRING_TOO_LONG: { status: 400, zh: '字符串过长：{found} 个字符，上限 {expected}', en: 'String too long: {found} characters, limit {expected}' },
   UNAUTHORIZED: { status: 401, zh: '缺少或无效的 API 密钥', en: 'Missing or invalid API key' },
   FORBIDDEN: { status: 403, zh: '角色 “{found}” 无权执行此操作；需要：{expected}', en: 'Role "{found}" may not do this; requires {expected}' },
+  URL_INVALID: { status: 400, zh: '网址无效：{found}', en: 'Invalid URL: {found}' },
+  URL_TOO_LONG: { status: 414, zh: '网址中的参数过长：上限 {expected} 个字符', en: 'A URL parameter is too long: limit {expected} characters' },
+  PATH_FORBIDDEN: { status: 403, zh: '不允许访问该路径', en: 'This path may not be accessed' },
   ROUTE_NOT_FOUND: { status: 404, zh: '接口 {found} 不存在', en: 'No endpoint {found}' },
   DECISION_NOT_FOUND: { status: 404, zh: '决定 “{key}” 不存在', en: 'Decision "{key}" not found' },
   SOURCE_NOT_FOUND: { status: 404, zh: '原文 “{key}” 不存在或行号 {found} 超出范围', en: 'Source text "{key}" not found or lines {found} out of range' },
@@ -126,6 +129,7 @@ export const ERRORS = {
   OVERRIDE_REASON_REQUIRED: { status: 400, zh: '不同意决定时必须填写理由', en: 'An override (agree: false) needs a reason' },
   RATE_LIMITED: { status: 429, zh: '请求过于频繁：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Rate limited: at most {found} requests per {expected} ms; retry later' },
   STORE_UNAVAILABLE: { status: 503, zh: '决定记录库不可用，决定未作出（未记录的决定不会返回）', en: 'The decision log is unavailable; no decision was made (an unrecorded decision is never returned)' },
+  SERVER_CLOSING: { status: 503, zh: '服务正在停止，请稍后重试', en: 'The server is shutting down; retry shortly' },
   NOT_READY: { status: 503, zh: '服务尚未就绪：{detail}', en: 'Not ready: {detail}' },
   INTERNAL: { status: 500, zh: '服务器内部错误（已记录，编号 {key}）', en: 'Internal server error (logged as {key})' },
 } as const satisfies Record<string, ErrorSpec>;
