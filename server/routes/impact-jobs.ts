@@ -100,7 +100,7 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { ruleset?: string; limit?: number } }>(
+  app.get<{ Querystring: { ruleset?: string; limit?: string } }>(
     '/v1/impact-jobs',
     {
       config: { permission: 'validate' },
@@ -108,11 +108,11 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
         tags: ['editing'],
         summary: 'Impact jobs, newest first (running and past), to follow one or reopen its report',
         security,
-        querystring: { type: 'object', additionalProperties: false, properties: { ruleset: { type: 'string', maxLength: 100 }, limit: { type: 'integer', minimum: 1, maximum: 200 } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { ruleset: { type: 'string', maxLength: 100 }, limit: { type: 'string', pattern: '^(?:[1-9]\\d?|1\\d\\d|200)$', description: '1 to 200 (default 50)' } } },
         response: { 200: ref('ImpactJobList'), ...problemResponses(400, 401, 403, 429) },
       },
     },
-    async (request) => ({ jobs: await jobs.store.list({ ...(request.query.ruleset ? { ruleset: request.query.ruleset } : {}), limit: request.query.limit ?? 50 }) }),
+    async (request) => ({ jobs: await jobs.store.list({ ...(request.query.ruleset ? { ruleset: request.query.ruleset } : {}), limit: request.query.limit ? Number(request.query.limit) : 50 }) }),
   );
 
   app.get<{ Params: { id: string } }>(

@@ -65,7 +65,7 @@ describe('POST /v1/impact-jobs', () => {
     const timeless = (r: Record<string, unknown>) => ({ ...r, elapsed_ms: 0, records_per_second: 0 });
     expect(timeless(report)).toEqual(timeless(JSON.parse(JSON.stringify(direct))));
     expect(report.changed).toBeGreaterThan(0);
-    const list = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs?ruleset=${RULESET}` })).json();
+    const list = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs?ruleset=${RULESET}&limit=5` })).json();
     expect(list.jobs[0]).toMatchObject({ id, status: 'done', summary: { records: 3000, changed: report.changed } });
   });
 
