@@ -63,6 +63,20 @@ describe('impact jobs on the editor page', () => {
     await reopened.waitFor({ timeout: 30_000 });
     expect(await reopened.getAttribute('data-records')).toBe('2000');
     await page.screenshot({ path: screenshotPath('impact-job-03-reopened'), fullPage: true });
+
+    // Real records instead: a CSV with a bad cell is refused with its row and column; fixed, it runs.
+    await page.locator('#impact-source').selectOption('upload');
+    await page.locator('#impact-file').setInputFiles({ name: '社区.csv', mimeType: 'text/csv', buffer: Buffer.from('residents,actual_members\n4999,3\n七千,4\n') });
+    await page.getByRole('button', { name: '影响分析' }).click();
+    const rowProblem = page.locator('[data-panel="impact"] .upload-problems li[data-row="3"]');
+    await rowProblem.waitFor({ timeout: 30_000 });
+    expect(await rowProblem.textContent()).toBe('第 3 行第 1 列（residents）：“社区居民人数”应为数字，实际为“七千”');
+    await page.screenshot({ path: screenshotPath('impact-job-04-upload-errors') });
+    await page.locator('#impact-file').setInputFiles({ name: '社区.csv', mimeType: 'text/csv', buffer: Buffer.from('residents,actual_members\n4999,3\n7000,4\n') });
+    await page.getByRole('button', { name: '影响分析' }).click();
+    const uploaded = page.locator('[data-panel="impact"] .impact');
+    await uploaded.waitFor({ timeout: 60_000 });
+    expect(await uploaded.getAttribute('data-records')).toBe('2');
     expect(problems).toEqual([]);
     await context.close();
   }, 400_000);
