@@ -22,7 +22,7 @@ import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
 import { editorRoutes } from './routes/editor.js';
 import { keyRoutes } from './routes/keys.js';
-import { caseRoutes } from './routes/cases.js';
+import { caseRoutes, caseNoticeRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
 import { VersionStore } from '../src/store/version-store.js';
 import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
@@ -177,6 +177,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(editorRoutes);
   await app.register(keyRoutes);
   await app.register(caseRoutes);
+  await app.register(caseNoticeRoutes);
   await app.register(webApp);
 
   app.addHook('onClose', async () => {
