@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { evaluate, today } from '../../src/eval/evaluate.js';
+import { decide } from '../recording.js';
 import { checkIdNumber, ID_NUMBER_PROBLEMS, maskIdNumber, maskName, maskPhone, normaliseName, normalisePhone } from '../../src/cases/applicant.js';
 import type { CaseRow, CaseState } from '../../src/store/case-store.js';
 import { decisionContent, newId, outcomeKey, pending, type DeterminationContent } from '../../src/store/log-record.js';
@@ -11,6 +12,8 @@ import { PERMISSIONS } from '../context.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 import { buildNotice, loadNoticeConfig, type Notice } from '../../src/cases/notice.js';
+import { rederive } from '../../src/store/rederive.js';
+import { versionLookup } from './decisions.js';
 import { NoticeFontMissing, renderNoticePdf } from '../../src/cases/notice-pdf.js';
 
 export const STATE_TITLES: Record<CaseState, string> = { draft: '草稿', submitted: '已提交', overridden: '已改判', closed: '已办结' };
@@ -328,9 +331,9 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       const caller = request.caller as Caller;
       const row = await loadForChange(request, ['draft'], '提交');
       const asOf = request.body.as_of ?? today();
-      const decision = await evaluate(ctx.registry.inForce(row.ruleset_id, asOf), request.body.facts, { asOf });
+      const { decision, codes } = decide(ctx.registry.inForce(row.ruleset_id, asOf), request.body.facts, asOf);
       const now = new Date().toISOString();
-      const content = decisionContent(newId(), now, caller.name, request.body.facts, decision);
+      const content = decisionContent(newId(), now, caller.name, request.body.facts, decision, codes);
       const record = ctx.log.prepareDecision(content);
       let submitted: CaseRow | null = null;
       try {
@@ -448,7 +451,13 @@ export async function caseNoticeRoutes(app: FastifyInstance): Promise<void> {
     if (!found) fail('DECISION_NOT_FOUND', { key: row.decision_id });
     const rs = ctx.registry.get(found.content.ruleset.id, found.content.ruleset.version);
     if (!rs) fail('VERSION_UNAVAILABLE', { key: found.content.ruleset.id, found: found.content.ruleset.version });
-    return buildNotice({ row, decision: found.content.explanation, ruleset: rs, sources: ctx.registry.sources, config });
+    // The record keeps codes, not the explanation: it is re-derived (and checked) from the version it names.
+    const r = rederive(found.content, versionLookup(ctx));
+    if (!r.ok) {
+      if (r.unavailable) fail('VERSION_UNAVAILABLE', { key: found.content.ruleset.id, found: found.content.ruleset.version });
+      fail('RECORD_MISMATCH', { key: found.content.id, detail: r.reason });
+    }
+    return buildNotice({ row, decision: r.decision, ruleset: rs, sources: ctx.registry.sources, config });
   };
 
   app.get<{ Params: { id: string } }>(

@@ -224,6 +224,8 @@ program
     await writePopulation(rs.definition, opts.count, opts.seed, opts.out, opts.asOf);
   });
 
+const SMALL_POPULATION_BYTES = 1 << 20;
+
 program
   .command('impact')
   .description('影响分析：在人群上比较两个版本的决定（新增/不再符合、金额升降及合计、按规则分组、示例案例）')
@@ -238,7 +240,7 @@ program
   .option('--as-of <date>', 'decision date for both versions (default: the new version\'s effective date, or today)')
   .option('--rules <dir>', 'rules directory', 'rules')
   .option('--concurrency <n>', 'cases per batch (each worker holds at most two batches)', (v) => Number.parseInt(v, 10), 64)
-  .option('--workers <n>', 'worker threads (default: the number of CPUs, at most 8; 1 = this thread only)', (v) => Number.parseInt(v, 10))
+  .option('--workers <n>', 'worker threads (default: the number of CPUs, at most 8, or 1 for a file under 1 MB and for --decisions; 1 = this thread only)', (v) => Number.parseInt(v, 10))
   .option('--sample <n>', 'changed cases to show', (v) => Number.parseInt(v, 10), 3)
   .option('--json', 'machine-readable report')
   .option('--no-progress', 'no progress bar')
@@ -290,7 +292,10 @@ program
     bar?.start(total || 1, 0, { records: 0, speed: 0 });
     const records: AsyncIterable<PopulationRecord> =
       db && range ? decisionRecords(db, opts.dbSchema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu', { ruleset: id, ...range }) : readPopulation(opts.population as string, from, (n) => (bytes += n));
-    const workers = Math.max(1, Math.min(8, opts.workers ?? availableParallelism()));
+    // Starting a worker thread (loading both versions again) costs more than a small file takes on this one.
+    // Recorded decisions are read page by page from one connection, which one thread keeps up with.
+    const small = opts.population === undefined || total < SMALL_POPULATION_BYTES;
+    const workers = Math.max(1, Math.min(8, opts.workers ?? (small ? 1 : availableParallelism())));
     const impactOptions = {
       from,
       to: to.ruleSet,
@@ -358,9 +363,13 @@ log
   .option('--database-url <url>', 'PostgreSQL connection string (default: $DATABASE_URL; without it the embedded database)')
   .option('--data-dir <dir>', 'data directory of the embedded database (default: $ZHIDU_DATA_DIR or ./data)')
   .option('--schema <name>', 'schema holding the log (default: $ZHIDU_DB_SCHEMA or zhidu)')
+  .option('--rules <dir>', 'rule sets the records were decided under, besides the published versions in the database (default: $ZHIDU_RULES_DIR or rules)')
+  .option('--chain-only', 'check the hash chain only, without re-deriving each explanation')
   .option('--json', 'machine-readable result')
-  .action(async (opts: { databaseUrl?: string; dataDir?: string; schema?: string; json?: boolean }) => {
+  .action(async (opts: { databaseUrl?: string; dataDir?: string; schema?: string; rules?: string; chainOnly?: boolean; json?: boolean }) => {
     const { connect, DecisionLog } = await import('../store/index.js');
+    const { recordedVersions } = await import('../store/version-lookup.js');
+    const { rederive } = await import('../store/rederive.js');
     const databaseUrl = opts.databaseUrl ?? (process.env.DATABASE_URL || undefined);
     const dataDir = resolve(opts.dataDir ?? process.env.ZHIDU_DATA_DIR ?? 'data');
     const schema = opts.schema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu';
@@ -371,7 +380,16 @@ log
     }
     const db = await connect({ databaseUrl, dataDir, poolSize: 1 });
     try {
-      const result = await (await DecisionLog.open(db, schema)).verify();
+      const decisionLog = await DecisionLog.open(db, schema);
+      let checkDecision;
+      if (!opts.chainOnly) {
+        const lookup = await recordedVersions(db, schema, resolve(opts.rules ?? process.env.ZHIDU_RULES_DIR ?? 'rules'), sourcesDir());
+        checkDecision = (c: Parameters<typeof rederive>[0]) => {
+          const r = rederive(c, lookup);
+          return r.ok ? null : r.reason;
+        };
+      }
+      const result = await decisionLog.verify(checkDecision ? { checkDecision } : {});
       if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       else if (result.ok) process.stdout.write(`决定日志完整：${result.records} 条记录，链尾哈希 ${result.head.hash}\nlog verified: ${result.records} records\n`);
       else {

@@ -21,6 +21,9 @@ export type BatchRequest = EvaluateRequest[];
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
  * via the `definition` "conditionTrace".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "conditionTrace".
  */
 export type ConditionTrace =
   | FactCheck
@@ -30,6 +33,9 @@ export type ConditionTrace =
        * Three-valued result; not_evaluated when evaluation stopped before this condition.
        *
        * This interface was referenced by `Decision`'s JSON-Schema
+       * via the `definition` "truth".
+       *
+       * This interface was referenced by `Decision1`'s JSON-Schema
        * via the `definition` "truth".
        */
       result: 'true' | 'false' | 'unknown' | 'not_evaluated';
@@ -155,6 +161,10 @@ export interface Decision {
     conditions: FactCheck[];
   }[];
   /**
+   * Every rule that did not hold (false, or unknown while an output it sets is unknown), except rules for another matter: all its false conditions (unmet, 不符合) and its unknown ones (pending, 尚待核实) wherever they sit in the condition tree, with the input facts to ask for.
+   */
+  grounds?: Ground[];
+  /**
    * Facts still unknown that would settle undecided rules, most decisive first.
    */
   missing: {
@@ -184,6 +194,9 @@ export interface Decision {
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
  * via the `definition` "outputValue".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "outputValue".
  */
 export interface OutputValue {
   id: string;
@@ -205,9 +218,16 @@ export interface OutputValue {
    * Rules that set the value.
    */
   rules: string[];
+  /**
+   * Only for outputs that apply to given outcomes (applies_when in the rule set): no when the headline outcome is decided otherwise (the value is then not a decision for this case), pending while the headline is undetermined.
+   */
+  applicable?: 'yes' | 'no' | 'pending';
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "ruleTrace".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
  * via the `definition` "ruleTrace".
  */
 export interface RuleTrace {
@@ -218,6 +238,9 @@ export interface RuleTrace {
    * Three-valued result; not_evaluated when evaluation stopped before this condition.
    *
    * This interface was referenced by `Decision`'s JSON-Schema
+   * via the `definition` "truth".
+   *
+   * This interface was referenced by `Decision1`'s JSON-Schema
    * via the `definition` "truth".
    */
   result: 'true' | 'false' | 'unknown' | 'not_evaluated';
@@ -231,6 +254,9 @@ export interface RuleTrace {
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
  * via the `definition` "citation".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "citation".
  */
 export interface Citation {
   file: string;
@@ -240,6 +266,9 @@ export interface Citation {
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "factCheck".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
  * via the `definition` "factCheck".
  */
 export interface FactCheck {
@@ -262,6 +291,9 @@ export interface FactCheck {
    *
    * This interface was referenced by `Decision`'s JSON-Schema
    * via the `definition` "truth".
+   *
+   * This interface was referenced by `Decision1`'s JSON-Schema
+   * via the `definition` "truth".
    */
   result: 'true' | 'false' | 'unknown' | 'not_evaluated';
   /**
@@ -272,6 +304,41 @@ export interface FactCheck {
    * Chinese wording of the fact's value (enum label, unit).
    */
   actual_display?: string;
+}
+/**
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "ground".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "ground".
+ */
+export interface Ground {
+  rule: string;
+  title: string;
+  citation: Citation;
+  /**
+   * false: the rule is decided not to hold; unknown: it may still hold.
+   */
+  result: 'false' | 'unknown';
+  /**
+   * The rule sets the headline outcome (a pathway to it).
+   */
+  pathway: boolean;
+  /**
+   * Conditions that are false (不符合), worded as what the rule requires.
+   */
+  unmet: FactCheck[];
+  /**
+   * Conditions still unknown (尚待核实).
+   */
+  pending: FactCheck[];
+  /**
+   * Input facts whose absence leaves the pending conditions unknown.
+   */
+  ask: {
+    fact: string;
+    title: string;
+  }[];
 }
 /**
  * One item of a batch: its decision, or its own problem.
@@ -440,7 +507,7 @@ export interface DecisionRecord {
    * The facts as submitted.
    */
   facts: {};
-  decision: Decision;
+  decision: Decision1;
   determinations: Determination[];
   /**
    * Position in the decision log.
@@ -450,6 +517,92 @@ export interface DecisionRecord {
    * Chain hash of the record.
    */
   hash: string;
+  explanation_format: ExplanationFormat;
+}
+/**
+ * The result of evaluating one set of facts against one rule-set version, with its full explanation.
+ */
+export interface Decision1 {
+  ruleset: {
+    id: string;
+    title: string;
+    version: string;
+    /**
+     * sha256 of the rule set's canonical JSON.
+     */
+    hash: string;
+  };
+  /**
+   * Decision date (YYYY-MM-DD) used to pick the version and to compute ages and periods.
+   */
+  as_of: string;
+  /**
+   * undetermined: the headline outcome depends on facts not yet supplied (listed in missing).
+   */
+  status: 'decided' | 'undetermined';
+  outcome: OutputValue;
+  outputs: {
+    [k: string]: OutputValue;
+  };
+  rules: RuleTrace[];
+  /**
+   * Chinese sentences for rules that held and, where written, for rules that did not.
+   */
+  reasons: {
+    rule: string;
+    holds: boolean;
+    text: string;
+    citation: Citation;
+  }[];
+  /**
+   * Rules decided not to hold: which conditions failed and what would have satisfied them.
+   */
+  failed: {
+    rule: string;
+    title: string;
+    citation: Citation;
+    conditions: FactCheck[];
+  }[];
+  /**
+   * Every rule that did not hold (false, or unknown while an output it sets is unknown), except rules for another matter: all its false conditions (unmet, 不符合) and its unknown ones (pending, 尚待核实) wherever they sit in the condition tree, with the input facts to ask for.
+   */
+  grounds?: Ground[];
+  /**
+   * Facts still unknown that would settle undecided rules, most decisive first.
+   */
+  missing: {
+    fact: string;
+    title: string;
+    rules: string[];
+  }[];
+  ambiguities: {
+    id: string;
+    issue: string;
+    resolution: string;
+    rule?: string;
+    citation?: Citation;
+  }[];
+  facts: {
+    inputs: {
+      [k: string]: unknown;
+    };
+    /**
+     * Derived values; decimals as exact strings; null when a fact they need is missing.
+     */
+    derived: {
+      [k: string]: unknown;
+    };
+  };
+}
+/**
+ * The explanation format a record was made under and the one this server builds. When they differ, the explanation shown is re-derived by the current code and the record was checked on its value (status, outputs, condition codes), not on its digest.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ExplanationFormat".
+ */
+export interface ExplanationFormat {
+  recorded: number;
+  current: number;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -599,6 +752,10 @@ export interface Health {
   rulesets?: number;
   database?: string;
   version?: string;
+  /**
+   * Rule files refused when the server started (each with errors, reported in its log); the others are served.
+   */
+  skipped?: string[];
 }
 /**
  * An API key as it may be shown: its holder's name and role, never the key or its hash.
