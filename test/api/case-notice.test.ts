@@ -32,7 +32,8 @@ describe('case notice (决定书 / 告知书)', () => {
     noticeConfig = join(rules, 'notice.json');
     writeFileSync(noticeConfig, JSON.stringify({ authorities: { 'hukou-settlement/city_psb': { name: '某市公安局', prefix: '某公户', reconsideration: '某市人民政府', court: '某市某区人民法院', reconsideration_days: 60, litigation_months: 6 } } }));
     server = await startTestApp({ rulesDir: rules, env: { ZHIDU_NOTICE_CONFIG: noticeConfig } });
-  });
+    // Room for a slow start of the embedded database on a loaded machine.
+  }, 180_000);
   afterAll(async () => stopTestApp(server));
 
   const call = (method: string, url: string, payload?: unknown, role: 'caseworker' | 'editor' = 'caseworker') =>
@@ -102,7 +103,7 @@ describe('case notice (决定书 / 告知书)', () => {
     expect((await call('GET', `/v1/cases/${c.id}/notice.pdf`, undefined, 'editor')).statusCode).toBe(403);
   });
 
-  it('says which font is missing instead of failing obscurely', async () => {
+  it('says which font is missing instead of failing obscurely', { timeout: 180_000 }, async () => {
     const other = await startTestApp({ rulesDir: 'test/fixtures/good', env: { ZHIDU_NOTICE_FONT: '/nonexistent/font.ttf' } });
     try {
       const c = (await other.app.inject(as('caseworker', { method: 'POST', url: '/v1/cases', payload: { ruleset: 'committee-subsidy-example', applicant } }))).json() as { id: string };

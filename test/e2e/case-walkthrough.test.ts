@@ -20,7 +20,8 @@ let browser: Browser;
 beforeAll(async () => {
   server = await startServer(['rules/hukou-settlement.yaml']);
   browser = await launchBrowser();
-});
+  // Room for a slow start of the server and the browser on a loaded machine.
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
