@@ -61,6 +61,10 @@ export interface Expectation {
    */
   ambiguities?: string[];
   /**
+   * Ambiguity ids the decision must not show (it does not turn on them).
+   */
+  ambiguities_absent?: string[];
+  /**
    * Words that must each occur in some reason's text (e.g. the known entries of a partly known list).
    */
   reasons?: string[];
@@ -81,6 +85,15 @@ export interface Expectation {
    * Outputs the decision must mark as not applicable to its outcome (applies_when).
    */
   not_applicable?: string[];
+  /**
+   * Collected outputs that must be partly known: the exact known entries and, when given, the exact facts that could add more.
+   */
+  partial?: {
+    [k: string]: {
+      known: unknown[];
+      more_from?: string[];
+    };
+  };
   /**
    * Expected error code: the facts must be refused.
    */
