@@ -118,6 +118,7 @@ export const ERRORS = {
   // ---- impact jobs ----
   IMPACT_JOB_NOT_FOUND: { status: 404, zh: '影响分析任务 “{key}” 不存在', en: 'Impact job "{key}" not found' },
   IMPACT_JOB_NOT_DONE: { status: 409, zh: '影响分析任务 {key} 当前为“{found}”，没有报告（任务完成后才有报告）', en: 'Impact job {key} is {found}; a report exists only once it is done' },
+  POPULATION_INVALID: { status: 422, zh: '上传的记录有 {found} 处错误，未开始分析：{detail}', en: 'The uploaded records have {found} problems; the job was not started: {detail}' },
   IMPACT_JOB_ENDED: { status: 409, zh: '影响分析任务 {key} 已经结束（“{found}”），无法取消', en: 'Impact job {key} has already ended ({found}); nothing to cancel' },
   // ---- case files (办件) ----
   CASE_NOT_FOUND: { status: 404, zh: '办件 “{key}” 不存在', en: 'Case "{key}" not found' },
