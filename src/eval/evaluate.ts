@@ -10,6 +10,7 @@ import { traceCondition, traceFromCodes, culprits, unknownFacts, type ActualCach
 import { readSlots, TRUTH_OF_CODE, type CompiledRule } from './compile.js';
 import { renderValue, renderTemplate } from '../decision/render.js';
 import { headlineId } from './headline.js';
+import { counterfactuals } from '../decision/counterfactual.js';
 
 export interface EvaluateOptions {
   /** Decision date, YYYY-MM-DD; defaults to today (UTC). */
@@ -211,7 +212,7 @@ function assemble(
     }
   }
 
-  return {
+  const decision: Decision = {
     ruleset: { id: rs.id, title: rs.title, version: rs.version, hash: rs.hash },
     as_of: asOf,
     status,
@@ -224,6 +225,10 @@ function assemble(
     ambiguities: ambiguities(rs, traces, derived),
     facts: { inputs: { ...inputs }, derived },
   };
+  // Only for a decision that does not grant what was asked: most decisions carry no such key.
+  const whatIf = counterfactuals(rs, values, headline, status, traces);
+  if (whatIf.length > 0) decision.counterfactuals = whatIf;
+  return decision;
 }
 
 function hasAll(values: ReadonlyMap<string, unknown>, names: readonly string[]): boolean {

@@ -253,6 +253,12 @@ export interface Output {
    * Collect the values of every rule that holds into a list instead of taking the highest-priority one.
    */
   collect?: boolean;
+  /**
+   * On a headline: the values that grant what was asked (准予落户, 符合规定). A decision with another value, or undetermined, says what would change the outcome: for each rule that would give one of these values, the smallest change of facts that makes it hold. A boolean headline without it counts true as favourable.
+   *
+   * @maxItems 100
+   */
+  'x-favourable'?: (string | boolean | number)[];
 }
 /**
  * This interface was referenced by `RuleSet`'s JSON-Schema
