@@ -66,6 +66,8 @@ export async function request(method, path, body, { key = storedKey() } = {}) {
 
 const enc = encodeURIComponent;
 
+const withAsOf = (body, asOf) => (asOf ? { ...body, as_of: asOf } : body);
+
 export const api = {
   whoami: (key) => request('GET', '/v1/whoami', undefined, key ? { key } : {}),
   rulesets: () => request('GET', '/v1/rulesets'),
@@ -90,4 +92,17 @@ export const api = {
   addKey: (name, role) => request('POST', '/v1/keys', { name, role }),
   revokeKey: (name) => request('DELETE', `/v1/keys/${enc(name)}`),
   messages: () => request('GET', '/app/messages.json', undefined, { key: null }),
+  createCase: (ruleset, applicant) => request('POST', '/v1/cases', { ruleset, applicant }),
+  getCase: (id) => request('GET', `/v1/cases/${enc(id)}`),
+  saveDraft: (id, change) => request('PATCH', `/v1/cases/${enc(id)}`, change),
+  tryCase: (id, facts, asOf, answers) => request('POST', `/v1/cases/${enc(id)}/evaluate`, withAsOf({ facts, answers }, asOf)),
+  submitCase: (id, facts, asOf, answers) => request('POST', `/v1/cases/${enc(id)}/submit`, withAsOf({ facts, answers }, asOf)),
+  overrideCase: (id, outcome, reason) => request('POST', `/v1/cases/${enc(id)}/override`, { outcome, reason }),
+  closeCase: (id) => request('POST', `/v1/cases/${enc(id)}/close`),
+  cases: (query) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+    const s = q.toString();
+    return request('GET', `/v1/cases${s ? `?${s}` : ''}`);
+  },
 };

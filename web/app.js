@@ -14,6 +14,8 @@ import { historyPage } from './pages/history.js';
 import { noticePage } from './pages/notice.js';
 import { editorListPage, editorPage } from './pages/editor.js';
 import { keysPage } from './pages/keys.js';
+import { casePage } from './pages/case.js';
+import { casesPage } from './pages/cases.js';
 
 const main = document.getElementById('main');
 
@@ -26,6 +28,8 @@ const routes = [
   { re: /^\/edit$/, page: editorListPage, nav: 'editor' },
   { re: /^\/edit\/([^/]+)$/, page: editorPage, nav: 'editor' },
   { re: /^\/keys$/, page: keysPage, nav: 'keys' },
+  { re: /^\/cases$/, page: casesPage, nav: 'cases' },
+  { re: /^\/cases\/([^/]+)$/, page: casePage, nav: 'cases' },
 ];
 
 
@@ -46,6 +50,7 @@ function renderHeader(active) {
   historyLink.parentElement.hidden = !can('readDecisions');
   nav.querySelector('[data-nav="editor"]').parentElement.hidden = !can('publish');
   nav.querySelector('[data-nav="keys"]').parentElement.hidden = !can('manageKeys');
+  nav.querySelector('[data-nav="cases"]').parentElement.hidden = !can('readCases');
   for (const a of nav.querySelectorAll('a')) {
     if (a.dataset.nav === active) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');

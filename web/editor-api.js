@@ -25,7 +25,7 @@ export const editorApi = {
   validate: (yaml) => postYaml('/v1/validate?file=draft.yaml', yaml),
   lint: (yaml, tests) => request('POST', '/v1/lint', tests === undefined ? { yaml } : { yaml, tests }),
   test: (id, yaml, tests) => request('POST', `/v1/rulesets/${enc(id)}/test`, { yaml, tests }),
-  diff: (id, yaml) => request('POST', `/v1/rulesets/${enc(id)}/diff`, { yaml }),
+  diff: (id, yaml, from) => request('POST', `/v1/rulesets/${enc(id)}/diff${from ? `?from=${enc(from)}` : ''}`, { yaml }),
   impact: (id, yaml, count, seed) => request('POST', `/v1/rulesets/${enc(id)}/impact`, { to: { yaml }, population: { count, seed }, sample: 3 }),
   publish: (id, yaml, tests) => request('POST', `/v1/rulesets/${enc(id)}/versions`, { yaml, tests }),
 };

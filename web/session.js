@@ -12,6 +12,9 @@ const CAN = {
   validate: new Set(['editor', 'admin']),
   publish: new Set(['editor', 'admin']),
   manageKeys: new Set(['admin']),
+  cases: new Set(['caseworker', 'admin']),
+  readCases: new Set(['caseworker', 'editor', 'admin']),
+  personalData: new Set(['caseworker', 'admin']),
 };
 
 export const ROLE_TITLES = {

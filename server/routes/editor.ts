@@ -5,7 +5,7 @@ import { loadRuleSet } from '../../src/load/load-rule-set.js';
 import type { PreparedRuleSet } from '../../src/load/prepared-rule-set.js';
 import { lintText } from '../../src/lint/lint-rule-set.js';
 import { runSuite, newCoverage, recordCoverage } from '../../src/testing/run-suite.js';
-import { Registry } from '../../src/load/registry.js';
+import type { GateResult } from '../../src/versions/publish-gate.js';
 import { diffRuleSets, formatDiff } from '../../src/versions/rule-set-diff.js';
 import { runImpact, runImpactParallel, fromArray } from '../../src/impact/run-impact.js';
 import { availableParallelism } from 'node:os';
@@ -56,6 +56,24 @@ function draftOf(body: unknown): DraftBody {
 
 function withText(findings: readonly Finding[]): Array<Finding & { text: string }> {
   return findings.map((f) => ({ ...f, text: formatFinding(f) }));
+}
+
+/** What the gate found, in the shape the publish and review answers share. */
+export function gateBody(result: GateResult): Record<string, unknown> {
+  return {
+    stage: result.stage,
+    ...(result.ruleSet ? { ruleset: { id: result.ruleSet.id, version: result.ruleSet.version, hash: result.ruleSet.hash, effective_from: result.ruleSet.effectiveFrom, effective_to: result.ruleSet.effectiveTo } } : {}),
+    ...(result.tests ? { tests: result.tests } : {}),
+    ...(result.population ? { population: result.population } : {}),
+    findings: withText(result.findings),
+  };
+}
+
+/** The problem a gate refusal answers with: its own code (version taken or overtaken) or PUBLISH_REJECTED. */
+export function gateProblem(result: GateResult, id: string): Problem {
+  if (result.code === 'VERSION_EXISTS') return problem('VERSION_EXISTS', { key: result.ruleSet?.id ?? id, found: result.ruleSet?.version ?? '' });
+  if (result.code && result.code !== 'PUBLISH_REJECTED') return problem(result.code, result.params ?? {});
+  return problem('PUBLISH_REJECTED', { detail: result.reason ?? result.stage });
 }
 
 function versionOr404(app: FastifyInstance, id: string, version: string): PreparedRuleSet {
@@ -121,7 +139,8 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       const file = draft.file ?? 'draft.yaml';
       const probe = loadRuleSet(file, draft.yaml, { sources: registry.sources });
       const tests = draft.tests !== undefined ? { file: file.replace(/\.ya?ml$/, '.test.yaml'), text: draft.tests } : probe.ok ? live.testsFor(probe.ruleSet.id) : undefined;
-      const report = await lintText(file, draft.yaml, { sources: registry.sources, registry, ...(tests ? { tests } : {}) });
+      // A draft's tests are its own: each case runs against the draft (see docs/editing.md, the gate).
+      const report = await lintText(file, draft.yaml, { sources: registry.sources, registry, draft: true, ...(tests ? { tests } : {}) });
       return {
         ok: report.counts.error === 0,
         counts: report.counts,
@@ -255,10 +274,8 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       if (!draft) return reply;
       const tests = body.tests !== undefined ? { file: `${id}.test.yaml`, text: body.tests } : live.testsFor(id);
       if (!tests) return sendProblem(reply, problem('PUBLISH_REJECTED', { detail: '没有测试文件' }));
-      const scratch = new Registry(registry.sources);
-      for (const v of registry.versions(draft.id)) if (v.version !== draft.version) scratch.add(v);
-      scratch.add(draft);
-      const run = await runSuite(tests.file, scratch, { text: tests.text });
+      // Every case against the draft, at its as_of inside the draft's range, else at its effective_from.
+      const run = await runSuite(tests.file, registry, { text: tests.text, ruleSet: draft, draft: true });
       const coverage = newCoverage();
       for (const c of run.cases) if (c.decision && c.decision.ruleset.hash === draft.hash) recordCoverage(coverage, c.decision);
       const onDraft = run.cases.filter((c) => c.decision?.ruleset.hash === draft.hash).length;
@@ -268,7 +285,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
         failed: run.cases.filter((c) => !c.ok).length,
         on_draft: onDraft,
         findings: withText(run.findings),
-        cases: run.cases.map((c) => ({ name: c.name, ok: c.ok, line: c.line, failures: c.failures, version: c.decision?.ruleset.version ?? null })),
+        cases: run.cases.map((c) => ({ name: c.name, ok: c.ok, line: c.line, failures: c.failures, as_of: c.asOf, version: c.decision?.ruleset.version ?? null })),
         coverage: {
           rules: draft.rules.length,
           rules_held: [...coverage.rules.values()].filter((r) => r.true).length,
@@ -304,16 +321,8 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       const file = draft.file ?? (probe.ok ? `${id}-${probe.ruleSet.version}.yaml` : `${id}.yaml`);
       const tests = draft.tests !== undefined ? { file: file.replace(/\.ya?ml$/, '.test.yaml'), text: draft.tests } : undefined;
       const result = await live.publish(draft.yaml, { file, caller: request.caller?.name ?? 'unknown', ...(tests ? { tests } : {}) });
-      const body = {
-        stage: result.stage,
-        ...(result.ruleSet ? { ruleset: { id: result.ruleSet.id, version: result.ruleSet.version, hash: result.ruleSet.hash, effective_from: result.ruleSet.effectiveFrom, effective_to: result.ruleSet.effectiveTo } } : {}),
-        ...(result.tests ? { tests: result.tests } : {}),
-        findings: withText(result.findings),
-      };
-      if (!result.ok) {
-        const p = result.stage === 'version' ? problem('VERSION_EXISTS', { key: result.ruleSet?.id ?? id, found: result.ruleSet?.version ?? '' }) : problem('PUBLISH_REJECTED', { detail: result.reason ?? result.stage });
-        return sendWithFindings(reply, p, body);
-      }
+      const body = gateBody(result);
+      if (!result.ok) return sendWithFindings(reply, gateProblem(result, id), body);
       const published = result.stage !== 'unchanged';
       return reply.code(published ? 201 : 200).send({ published, ...body, ...(result.published ? { published_at: result.published.published_at, published_by: result.published.published_by } : {}) });
     },

@@ -15,11 +15,13 @@ export const ERRORS = {
   YAML_SYNTAX: { status: 400, zh: 'YAML 语法错误：{detail}', en: 'YAML syntax error: {detail}' },
   YAML_TOO_LARGE: { status: 413, zh: '规则文件过大：{found} 字节，上限 {expected} 字节', en: 'Rule file too large: {found} bytes, limit {expected}' },
   YAML_TOO_DEEP: { status: 400, zh: '嵌套过深：深度 {found}，上限 {expected}', en: 'Nesting too deep: depth {found}, limit {expected}' },
+  YAML_TOO_DEEP_TEXT: { status: 400, zh: '嵌套过深：此处的括号或行首 “- ”“? ” 已超过 {found} 层（上限 {expected} 层），文件未解析', en: 'Nesting too deep: brackets or leading "- "/"? " exceed {found} levels here (limit {expected}); the file was not parsed' },
   YAML_ALIAS_LIMIT: { status: 400, zh: 'YAML 别名过多：{found} 个，上限 {expected} 个', en: 'Too many YAML aliases: {found}, limit {expected}' },
   YAML_TAG: { status: 400, zh: '不允许显式 YAML 标签 {found}', en: 'Explicit YAML tag {found} is not allowed' },
   YAML_DUPLICATE_KEY: { status: 400, zh: '重复的键 “{key}”', en: 'Duplicate key "{key}"' },
   YAML_FORBIDDEN_KEY: { status: 400, zh: '禁止使用的键 “{key}”（可能造成原型污染）', en: 'Forbidden key "{key}" (prototype pollution)' },
   YAML_MULTI_DOCUMENT: { status: 400, zh: '一个文件只能包含一个 YAML 文档', en: 'A file must contain exactly one YAML document' },
+  RULESET_UNREADABLE: { status: 400, zh: '规则文件无法载入：{detail}', en: 'Rule file could not be loaded: {detail}' },
   // ---- rule-set structure (schema) ----
   SCHEMA_TYPE: { status: 400, zh: '“{key}” 的类型应为 {expected}，实际为 {found}', en: '"{key}" must be {expected}, found {found}' },
   SCHEMA_REQUIRED: { status: 400, zh: '缺少必填项 “{key}”', en: 'Missing required property "{key}"' },
@@ -53,6 +55,7 @@ export const ERRORS = {
   LINT_ALWAYS_FIRES: { status: 422, zh: '规则总是成立：{detail}', en: 'Rule always holds: {detail}' },
   LINT_CONTRADICTION: { status: 422, zh: '条件互相矛盾：{detail}', en: 'Conditions contradict each other: {detail}' },
   LINT_OUTPUT_NEVER_SET: { status: 422, zh: '输出无从产生：{detail}', en: 'Output is never produced: {detail}' },
+  LINT_OUTPUT_APPLIES_UNSTATED: { status: 422, zh: '输出未写明何时适用：{detail}', en: 'Output does not say when it applies: {detail}' },
   LINT_VALUE_NEVER_PRODUCED: { status: 422, zh: '结果值无从产生：{detail}', en: 'Output value is never produced: {detail}' },
   LINT_FACT_UNUSED: { status: 422, zh: '事实已声明但从未使用：{detail}', en: 'Fact declared but never used: {detail}' },
   LINT_FACT_UNTESTED: { status: 422, zh: '事实未在任何测试用例中出现：{detail}', en: 'Fact appears in no test case: {detail}' },
@@ -62,10 +65,16 @@ export const ERRORS = {
   LINT_NO_TESTS: { status: 422, zh: '规则集没有测试文件：{detail}', en: 'Rule set has no test file: {detail}' },
   LINT_COVERAGE_RULE: { status: 422, zh: '测试未覆盖规则：{detail}', en: 'Rule not covered by tests: {detail}' },
   LINT_COVERAGE_CONDITION: { status: 422, zh: '测试未覆盖条件：{detail}', en: 'Condition not covered by tests: {detail}' },
+  LINT_ACK_UNUSED: { status: 422, zh: '歧义记录的问题不存在：{detail}', en: 'Acknowledged finding does not occur: {detail}' },
   LINT_TEST_FAILS: { status: 422, zh: '测试用例未通过：{detail}', en: 'Test case fails: {detail}' },
   // ---- publishing (src/versions/) ----
   PUBLISH_REJECTED: { status: 422, zh: '版本未发布：{detail}；现行版本不变', en: 'Version not published: {detail}; the version in force is unchanged' },
   VERSION_EXISTS: { status: 409, zh: '规则集 {key} 的版本 {found} 已发布且内容不同；已发布的版本不可覆盖，请提高版本号', en: 'Rule set {key} version {found} is already published with different content; published versions are never overwritten: raise the version' },
+  VERSION_SUPERSEDED: {
+    status: 409,
+    zh: '版本 {key} 已定于 {expected} 起施行，晚于本草稿的生效日期（{found}）：到那天它将取代本草稿，本草稿的修改随之失效。请以 {key} 为底稿起草，或把生效日期定在 {expected} 之后',
+    en: 'Version {key} is scheduled from {expected}, after this draft\'s effective date ({found}): on that day it replaces the draft and the draft\'s changes are lost. Start the draft from {key}, or date it after {expected}',
+  },
   VERSION_NOT_FOUND: { status: 404, zh: '规则集 {key} 没有版本 {found}', en: 'Rule set {key} has no version {found}' },
   // ---- test files ----
   TEST_RULESET: { status: 400, zh: '测试文件对应的规则集 “{found}” 不存在', en: 'Test file names unknown rule set "{found}"' },

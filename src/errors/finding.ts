@@ -19,6 +19,8 @@ export interface Finding {
   readonly message_en: string;
   /** Rule ids concerned (lint findings). */
   readonly rules?: readonly string[];
+  /** The allowed value nearest to what was written (did you mean). */
+  readonly suggestion?: string;
 }
 
 export interface Location {

@@ -230,6 +230,28 @@ export interface Ambiguity {
    * Names of the test cases that pin the chosen resolution.
    */
   tests?: string[];
+  /**
+   * Lint findings this ambiguity explains as defects of the text itself, reported as info instead of warnings or errors. Each names the kind and exactly the rules of the finding (and optionally its fact); it silences that finding and no other, so an overlap a later draft introduces between other rules is still reported.
+   *
+   * @maxItems 50
+   */
+  acknowledges?: {
+    /**
+     * overlap: LINT_BAND_OVERLAP; gap: LINT_BAND_GAP.
+     */
+    kind: 'overlap' | 'gap';
+    /**
+     * The rule ids of the finding, all of them (in any order).
+     *
+     * @minItems 1
+     * @maxItems 50
+     */
+    rules: [Identifier, ...Identifier[]];
+    /**
+     * The numeric fact of the bands, when the same rules have bands on several facts.
+     */
+    fact?: string;
+  }[];
 }
 /**
  * This interface was referenced by `RuleSet`'s JSON-Schema
@@ -259,6 +281,10 @@ export interface Output {
    * @maxItems 100
    */
   'x-favourable'?: (string | boolean | number)[];
+  /**
+   * When the output means something: always, or only when the headline outcome takes one of the listed values (e.g. 可随迁的家庭成员 only when 准予落户). Otherwise a decision marks it not applicable instead of showing it as decided. lint warns when it is not stated.
+   */
+  applies_when?: 'always' | {outcome: (string | boolean | number)[]};
 }
 /**
  * This interface was referenced by `RuleSet`'s JSON-Schema

@@ -31,6 +31,7 @@ interface Decision {
 export function checkBands(ctx: LintContext): Finding[] {
   const out: Finding[] = [];
   const done = new Set<string>();
+  const used = new Set<string>();
   for (const decision of decisions(ctx)) {
     for (const fact of bandFacts(ctx, decision)) {
       const pieces = piecesFor(ctx, decision, fact);
@@ -42,11 +43,11 @@ export function checkBands(ctx: LintContext): Finding[] {
         const key = `${fact}|${context}|${ruleIdx.join(',')}`;
         if (done.has(key)) continue;
         done.add(key);
-        out.push(...overlaps(ctx, decision, fact, list), ...gaps(ctx, decision, fact, list, ruleIdx));
+        out.push(...overlaps(ctx, decision, fact, list, used), ...gaps(ctx, decision, fact, list, ruleIdx, used));
       }
     }
   }
-  return out;
+  return [...out, ...unusedAcknowledgements(ctx, used)];
 }
 
 function decisions(ctx: LintContext): Decision[] {
@@ -123,18 +124,53 @@ function valueOf(a: Assignment | undefined, titles?: Readonly<Record<string, str
   return title ? `${title}（${String(a)}）` : JSON.stringify(a);
 }
 
-/** Ambiguities that acknowledge a band finding: on one of its rules, or citing lines those rules cite. */
-function acknowledgement(ctx: LintContext, rules: readonly Rule[]): string | undefined {
+/**
+ * The ambiguity that acknowledges a band finding: one whose `acknowledges` names this kind and
+ * exactly these rules (and this fact, when it names one). Nothing else silences a finding — an
+ * ambiguity merely sitting on one of the rules, or citing the same lines, once demoted an
+ * overlap a draft had introduced (issue #12).
+ */
+function acknowledgement(ctx: LintContext, kind: 'overlap' | 'gap', rules: readonly Rule[], fact: string, used: Set<string>): string | undefined {
   const ids = new Set(rules.map((r) => r.id));
-  for (const { ambiguity, rule } of allAmbiguities(ctx.definition)) {
-    if (rule !== undefined && ids.has(rule)) return ambiguity.id;
-    const c = ambiguity.citation;
-    if (rule === undefined && c && rules.some((r) => r.citation.file === c.file && r.citation.lines[0] <= c.lines[1] && c.lines[0] <= r.citation.lines[1])) return ambiguity.id;
+  for (const { ambiguity, pointer } of allAmbiguities(ctx.definition)) {
+    for (const [k, a] of (ambiguity.acknowledges ?? []).entries()) {
+      if (a.kind !== kind || (a.fact !== undefined && a.fact !== fact)) continue;
+      if (a.rules.length !== ids.size || !a.rules.every((r) => ids.has(r))) continue;
+      used.add(`${pointer}/acknowledges/${k}`);
+      return ambiguity.id;
+    }
   }
   return undefined;
 }
 
-function overlaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piece[]): Finding[] {
+/** Acknowledgements that match no finding: stale after an edit, or naming the wrong rules. */
+function unusedAcknowledgements(ctx: LintContext, used: ReadonlySet<string>): Finding[] {
+  const out: Finding[] = [];
+  const KIND = { overlap: { zh: '区间重叠', en: 'overlap' }, gap: { zh: '区间空档', en: 'gap' } } as const;
+  for (const { ambiguity, pointer } of allAmbiguities(ctx.definition)) {
+    for (const [k, a] of (ambiguity.acknowledges ?? []).entries()) {
+      const at = `${pointer}/acknowledges/${k}`;
+      if (used.has(at)) continue;
+      const kind = KIND[a.kind];
+      out.push(
+        lintFinding(
+          ctx,
+          'LINT_ACK_UNUSED',
+          at,
+          {
+            zh: `歧义 ${ambiguity.id} 记录的${kind.zh}（规则 ${a.rules.join('、')}${a.fact ? `，事实 ${a.fact}` : ''}）在本版本中不存在；请删除或更正这条 acknowledges`,
+            en: `ambiguity ${ambiguity.id} acknowledges a band ${kind.en} of ${a.rules.join(', ')}${a.fact ? ` on ${a.fact}` : ''} that this version does not have`,
+          },
+          'warning',
+          a.rules,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function overlaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piece[], used: Set<string>): Finding[] {
   const rs = ctx.definition;
   const info = ctx.ruleSet.facts.get(fact);
   const { integer } = domainSet(ctx, fact);
@@ -150,14 +186,15 @@ function overlaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly 
       const [first, second] = pa.rule < pb.rule ? [pa, pb] : [pb, pa];
       const ra = rs.rules[first.rule] as Rule;
       const rb = rs.rules[second.rule] as Rule;
-      const shared = Object.keys(ra.then).filter((o) => o in rb.then && canonicalJson(ra.then[o] ?? null) !== canonicalJson(rb.then[o] ?? null));
+      // A collect output lists every holding rule's value: two values there never conflict.
+      const shared = Object.keys(ra.then).filter((o) => o in rb.then && !rs.outputs[o]?.collect && canonicalJson(ra.then[o] ?? null) !== canonicalJson(rb.then[o] ?? null));
       if (!d.explicit && shared.length === 0) continue;
       const key = `${ra.id}|${rb.id}|${describeSetEn(both)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const pA = ra.priority ?? 1;
       const pB = rb.priority ?? 1;
-      const ack = acknowledgement(ctx, [ra, rb]);
+      const ack = acknowledgement(ctx, 'overlap', [ra, rb], fact, used);
       const conflict = shared.length > 0 && pA === pB;
       const severity: Severity = ack ? 'info' : conflict ? 'error' : 'warning';
       const values = shared.map((o) => `“${rs.outputs[o]?.title ?? o}”分别为 ${valueOf(ra.then[o], rs.outputs[o]?.['x-value-titles'])} 与 ${valueOf(rb.then[o], rs.outputs[o]?.['x-value-titles'])}`).join('；');
@@ -177,7 +214,7 @@ function overlaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly 
   return out;
 }
 
-function gaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piece[], ruleIdx: readonly number[]): Finding[] {
+function gaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piece[], ruleIdx: readonly number[], used: Set<string>): Finding[] {
   const rs = ctx.definition;
   const info = ctx.ruleSet.facts.get(fact);
   if (!d.explicit && d.output && rs.outputs[d.output]?.default !== undefined) return [];
@@ -189,7 +226,8 @@ function gaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piec
   const exterior = subtract(domain, span, integer).filter((i) => i.lo !== null && i.hi !== null);
   const rules = ruleIdx.map((i) => rs.rules[i] as Rule);
   const ids = rules.map((r) => r.id);
-  const ack = acknowledgement(ctx, rules);
+  // Only an interior gap can be acknowledged: the exterior one is always info.
+  const ack = isEmpty(interior) ? undefined : acknowledgement(ctx, 'gap', rules, fact, used);
   const where = pieces[0]?.contextText ? `（在${pieces[0].contextText}时）` : '';
   const out: Finding[] = [];
   if (!isEmpty(interior)) {

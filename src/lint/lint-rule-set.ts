@@ -12,12 +12,13 @@ import type { LintContext, Check } from './lint-context.js';
 import { checkBands } from './bands.js';
 import { checkSatisfiability } from './satisfiability.js';
 import { checkOutputs } from './outputs.js';
+import { checkAppliesWhen } from './applies-when.js';
 import { checkFacts } from './facts.js';
 import { checkCitations, checkAmbiguities } from './citations.js';
 import { checkCoverage } from './coverage.js';
 
 /** Every check, one family per file; each reads the context and returns findings. */
-export const CHECKS: readonly Check[] = [checkBands, checkSatisfiability, checkOutputs, checkFacts, checkCitations, checkAmbiguities, checkCoverage];
+export const CHECKS: readonly Check[] = [checkBands, checkSatisfiability, checkOutputs, checkAppliesWhen, checkFacts, checkCitations, checkAmbiguities, checkCoverage];
 
 export interface LintReport {
   readonly file: string;
@@ -25,7 +26,7 @@ export interface LintReport {
   readonly findings: readonly Finding[];
   readonly counts: Readonly<Record<Severity, number>>;
   /** The suite run used for coverage (absent when there are no tests or the rule set does not load). */
-  readonly tests?: { readonly file: string; readonly passed: number; readonly failed: number };
+  readonly tests?: { readonly file: string; readonly passed: number; readonly failed: number; readonly on_draft: number };
   /** The prepared version, when it loads (for callers that go on to test or publish it). */
   readonly prepared?: PreparedRuleSet;
 }
@@ -36,6 +37,13 @@ export interface LintOptions {
   readonly tests?: { readonly file: string; readonly text: string };
   /** Other versions (any rule set): cases dated outside this version's range run against them. */
   readonly registry?: Registry;
+  /**
+   * The text is a draft and the tests are its own: every case runs against it, at its as_of when
+   * inside the draft's effective range, otherwise at its effective_from (a draft dated 2026 is
+   * not "uncovered" because its cases were written for 2025). Otherwise each case meets the
+   * version in force on its date, this one among the others.
+   */
+  readonly draft?: boolean;
 }
 
 export function countSeverities(findings: readonly Finding[]): Record<Severity, number> {
@@ -59,7 +67,7 @@ export async function lintText(file: string, text: string, options: LintOptions)
     const registry = new Registry(options.sources);
     for (const v of options.registry?.versions(rs.id) ?? []) if (v.version !== rs.version) registry.add(v);
     registry.add(rs);
-    const run = await runSuite(options.tests.file, registry, { text: options.tests.text });
+    const run = await runSuite(options.tests.file, registry, { text: options.tests.text, ...(options.draft ? { ruleSet: rs, draft: true } : {}) });
     // Coverage of this version only: cases dated into another version prove that one, not this.
     const coverage = newCoverage();
     for (const c of run.cases) if (c.decision && c.decision.ruleset.hash === rs.hash) recordCoverage(coverage, c.decision);
@@ -79,7 +87,16 @@ export async function lintText(file: string, text: string, options: LintOptions)
     ruleset: { id: rs.id, version: rs.version, hash: rs.hash },
     findings,
     counts: countSeverities(findings),
-    ...(suiteResult ? { tests: { file: suiteResult.file, passed: suiteResult.cases.filter((c) => c.ok).length, failed: suiteResult.cases.filter((c) => !c.ok).length } } : {}),
+    ...(suiteResult
+      ? {
+          tests: {
+            file: suiteResult.file,
+            passed: suiteResult.cases.filter((c) => c.ok).length,
+            failed: suiteResult.cases.filter((c) => !c.ok).length,
+            on_draft: suiteResult.cases.filter((c) => c.decision?.ruleset.hash === rs.hash).length,
+          },
+        }
+      : {}),
     prepared: rs,
   };
 }

@@ -2,6 +2,7 @@ import type { ErrorObject } from 'ajv';
 import { finding, type Finding } from '../errors/finding.js';
 import type { YamlSource } from '../text/yaml-source.js';
 import { escapePointer } from '../text/yaml-source.js';
+import { didYouMean } from './did-you-mean.js';
 
 /**
  * Turn ajv's errors into findings a policy editor can act on: located at
@@ -36,13 +37,18 @@ export function schemaFindings(errors: readonly ErrorObject[], source: YamlSourc
           found: `${describe(actual)}`,
         });
         break;
-      case 'enum':
-        f = finding('SCHEMA_ENUM', source.locate(pointer), {
-          key: lastKey,
-          expected: (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', '),
-          found: JSON.stringify(actual),
-        });
+      case 'enum': {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+        f = withSuggestion(
+          finding('SCHEMA_ENUM', source.locate(pointer), {
+            key: lastKey,
+            expected: allowed.map((v) => JSON.stringify(v)).join(', '),
+            found: JSON.stringify(actual),
+          }),
+          didYouMean(actual, allowed),
+        );
         break;
+      }
       case 'const':
         f = finding('SCHEMA_ENUM', source.locate(pointer), {
           key: lastKey,
@@ -68,6 +74,12 @@ export function schemaFindings(errors: readonly ErrorObject[], source: YamlSourc
     }
   }
   return out;
+}
+
+/** The nearest allowed value, said after the finding: the editor's next keystroke. */
+function withSuggestion(f: Finding, suggestion: string | undefined): Finding {
+  if (!suggestion) return f;
+  return { ...f, suggestion, message: `${f.message}；是否要写 ${suggestion}？`, message_en: `${f.message_en}; did you mean ${suggestion}?` };
 }
 
 function lastSegment(pointer: string): string {

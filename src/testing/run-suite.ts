@@ -14,6 +14,8 @@ import { leaves } from '../decision/condition-trace.js';
 
 export interface CaseResult {
   readonly name: string;
+  /** The decision date the case ran at (its own as_of, or the date a draft run moved it to). */
+  readonly asOf: string;
   readonly ok: boolean;
   readonly failures: readonly string[];
   readonly decision?: Decision;
@@ -68,8 +70,33 @@ export function loadSuite(file: string, text: string): { suite?: TestSuite; find
   return { suite: source.value as TestSuite, findings: [], lineOf: (i) => source.locate(`/cases/${i}`).line };
 }
 
+/** A case without as_of is decided on this date (kept stable so suites stay reproducible). */
+export const DEFAULT_CASE_DATE = '2024-01-01';
+
+/**
+ * The date a draft's case runs at: its own as_of when that falls inside the draft's effective
+ * range, otherwise the draft's first day (its last when it has no first) — so every case of a
+ * draft's suite tests the draft, whatever date the case was written for.
+ */
+export function draftCaseDate(rs: Pick<PreparedRuleSet, 'effectiveFrom' | 'effectiveTo'>, asOf: string | undefined): string {
+  const from = rs.effectiveFrom;
+  const to = rs.effectiveTo;
+  const own = asOf ?? (from ?? DEFAULT_CASE_DATE);
+  if ((from === null || own >= from) && (to === null || own <= to)) return own;
+  return from ?? (to as string);
+}
+
+export interface SuiteOptions {
+  /** Run every case against this version instead of the version in force on its date. */
+  readonly ruleSet?: PreparedRuleSet;
+  /** With ruleSet: the suite is the draft's own — each case moved into its effective range (draftCaseDate). */
+  readonly draft?: boolean;
+  readonly text?: string;
+  readonly evaluator?: typeof evaluate;
+}
+
 /** Run a test file's cases against the version in force on each case's date (or a given version). */
-export async function runSuite(file: string, registry: Registry, options: { ruleSet?: PreparedRuleSet; text?: string; evaluator?: typeof evaluate } = {}): Promise<SuiteResult> {
+export async function runSuite(file: string, registry: Registry, options: SuiteOptions = {}): Promise<SuiteResult> {
   const text = options.text ?? readFileSync(file, 'utf8');
   const { suite, findings, lineOf } = loadSuite(file, text);
   const coverage = newCoverage();
@@ -79,7 +106,9 @@ export async function runSuite(file: string, registry: Registry, options: { rule
   }
   const cases: CaseResult[] = [];
   for (const [i, c] of suite.cases.entries()) {
-    cases.push(await runCase(c, lineOf(i), registry, suite.ruleset, options.ruleSet, coverage, options.evaluator ?? evaluate));
+    const fixed = options.ruleSet;
+    const asOf = fixed && options.draft ? draftCaseDate(fixed, c.as_of) : (c.as_of ?? DEFAULT_CASE_DATE);
+    cases.push(await runCase(c, asOf, lineOf(i), registry, suite.ruleset, fixed, coverage, options.evaluator ?? evaluate));
   }
   const names = new Set(suite.cases.map((c) => c.name));
   const rs = options.ruleSet ?? registry.latest(suite.ruleset);
@@ -91,8 +120,7 @@ export async function runSuite(file: string, registry: Registry, options: { rule
   return { file, ruleset: suite.ruleset, findings, cases, coverage, missingAmbiguityTests };
 }
 
-async function runCase(c: Case, line: number, registry: Registry, id: string, fixed: PreparedRuleSet | undefined, coverage: Coverage, evaluator: typeof evaluate): Promise<CaseResult> {
-  const asOf = c.as_of ?? '2024-01-01';
+async function runCase(c: Case, asOf: string, line: number, registry: Registry, id: string, fixed: PreparedRuleSet | undefined, coverage: Coverage, evaluator: typeof evaluate): Promise<CaseResult> {
   let decision: Decision;
   try {
     const rs = fixed ?? registry.inForce(id, asOf);
@@ -100,14 +128,14 @@ async function runCase(c: Case, line: number, registry: Registry, id: string, fi
   } catch (err) {
     if (err instanceof ZhiduError) {
       const expected = c.expect.error;
-      if (expected === err.code) return { name: c.name, ok: true, failures: [], line };
-      return { name: c.name, ok: false, failures: [`意外错误 unexpected error ${err.code}: ${err.messageZh}${expected ? `（期望 expected ${expected}）` : ''}`], line };
+      if (expected === err.code) return { name: c.name, asOf, ok: true, failures: [], line };
+      return { name: c.name, asOf, ok: false, failures: [`意外错误 unexpected error ${err.code}: ${err.messageZh}${expected ? `（期望 expected ${expected}）` : ''}`], line };
     }
     throw err;
   }
   recordCoverage(coverage, decision);
   const failures = compare(c.expect, decision);
-  return { name: c.name, ok: failures.length === 0, failures, decision, line };
+  return { name: c.name, asOf, ok: failures.length === 0, failures, decision, line };
 }
 
 function sameValue(expected: unknown, actual: unknown): boolean {
@@ -149,6 +177,29 @@ export function compare(expect: Expectation, d: Decision): string[] {
     const actual = d.missing.map((m) => m.fact).sort();
     const wanted = [...expect.missing].sort();
     if (canonicalJson(actual) !== canonicalJson(wanted)) out.push(`missing: 期望 ${show(wanted)}，实际 ${show(actual)}`);
+  }
+  for (const words of expect.reasons ?? []) {
+    if (!d.reasons.some((r) => r.text.includes(words))) out.push(`reasons: 期望某条理由含“${words}”，实际 ${show(d.reasons.map((r) => r.text))}`);
+  }
+  const grounds = new Map((d.grounds ?? []).map((g) => [g.rule, g]));
+  for (const [rule, want] of Object.entries(expect.grounds ?? {})) {
+    const g = grounds.get(rule);
+    if (!g) {
+      out.push(`grounds: 期望列出规则 ${rule}，实际 ${show([...grounds.keys()])}`);
+      continue;
+    }
+    for (const part of ['unmet', 'pending'] as const) {
+      const wanted = want[part];
+      if (!wanted) continue;
+      const actual = [...new Set(g[part].map((c) => c.fact))].sort();
+      if (canonicalJson(actual) !== canonicalJson([...wanted].sort())) out.push(`grounds.${rule}.${part}: 期望 ${show([...wanted].sort())}，实际 ${show(actual)}`);
+    }
+  }
+  for (const rule of expect.not_grounds ?? []) if (grounds.has(rule)) out.push(`not_grounds: 规则 ${rule} 不应列为理由`);
+  for (const k of expect.not_applicable ?? []) {
+    const o = d.outputs[k];
+    if (!o) out.push(`not_applicable ${k}: 规则集没有此输出 (no such output)`);
+    else if (o.applicable !== 'no') out.push(`not_applicable: 输出 ${k} 应标为不适用，实际 ${o.applicable ?? '总是适用'}`);
   }
   for (const a of expect.ambiguities ?? []) {
     if (!d.ambiguities.some((x) => x.id === a)) out.push(`ambiguities: 期望提示 ${a}，实际 ${show(d.ambiguities.map((x) => x.id))}`);

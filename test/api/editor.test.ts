@@ -60,7 +60,7 @@ describe('publishing a version with an effective date', () => {
 
   it('refuses a draft with lint errors', async () => {
     const impossible = V11.replace("- { fact: age, operator: lessThan, value: 65 }", "- { fact: age, operator: lessThan, value: 65 }\n        - { fact: age, operator: greaterThan, value: 80 }");
-    const tests = V11_TESTS.replace(/  - name: member aged 40 in 2025[\s\S]*$/, '').replace(/  - name: member aged 69 the day[\s\S]*?(?=  - name: unknown role)/, '');
+    const tests = V11_TESTS.replace(/  - name: member aged 40 in 2025[\s\S]*$/, '').replace(/  - name: member aged 64 the day[\s\S]*?(?=  - name: unknown role)/, '');
     const res = await inject('editor', { method: 'POST', url: `/v1/rulesets/${RULESET}/versions`, payload: { yaml: impossible, tests } });
     expect(res.statusCode).toBe(422);
     expect(res.json().stage).toBe('lint');

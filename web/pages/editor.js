@@ -54,7 +54,9 @@ export async function editorPage(main, { params, isCurrent }) {
     return;
   }
   const versions = await editorApi.versions(id);
-  const base = versions.versions.find((v) => v.in_force) ?? versions.versions[versions.versions.length - 1];
+  // The newest version, published or scheduled — not the one in force today: a draft started from
+  // an older one would be replaced on the newer one's date, its changes lost (the gate refuses it).
+  const base = versions.versions[versions.versions.length - 1];
   const source = await editorApi.source(id, base.version);
   if (!isCurrent()) return;
 
@@ -73,7 +75,7 @@ export async function editorPage(main, { params, isCurrent }) {
     h(
       'p',
       { class: 'lead' },
-      `以现行版本 v${base.version}（${base.effective_from ?? '自始'}起施行）为底稿，草稿版本号 ${draftVersion}。输入时即校验并检查；测试全部通过、检查无错误后方可发布。已发布的版本不会被覆盖。`,
+      `以最新版本 v${base.version}（${base.effective_from ?? '自始'}起施行${base.in_force ? '，现行' : ''}）为底稿，草稿版本号 ${draftVersion}。输入时即校验并检查；测试全部通过、检查无错误后方可发布。已发布的版本不会被覆盖。`,
     ),
   );
 
@@ -87,7 +89,7 @@ export async function editorPage(main, { params, isCurrent }) {
     h('li', { dataset: { gate: 'tests' } }, '测试：尚未运行'),
   );
   const testButton = h('button', { type: 'button', class: 'button' }, '运行测试');
-  const diffButton = h('button', { type: 'button', class: 'button' }, '与现行版本对比');
+  const diffButton = h('button', { type: 'button', class: 'button' }, `与底稿 v${base.version} 对比`);
   const countInput = h('input', { id: 'impact-count', type: 'number', min: '1', max: '1000000', step: '1', value: '100000' });
   const impactButton = h('button', { type: 'button', class: 'button' }, '影响分析');
   const publishButton = h('button', { type: 'button', class: 'button primary', disabled: true, 'aria-describedby': 'publish-hint' }, '发布');
@@ -290,9 +292,9 @@ export async function editorPage(main, { params, isCurrent }) {
   });
 
   diffButton.addEventListener('click', async () => {
-    const el = panel('diff', `与现行版本 v${base.version} 的差异`);
+    const el = panel('diff', `与底稿 v${base.version} 的差异`);
     try {
-      const d = await editorApi.diff(id, rulesEditor.getValue());
+      const d = await editorApi.diff(id, rulesEditor.getValue(), base.version);
       el.appendChild(d.changes.length ? h('ul', { class: 'diff-list' }, d.changes.map((c) => h('li', { dataset: { kind: c.kind } }, c.zh))) : h('p', {}, '内容无改变。'));
     } catch (e) {
       el.appendChild(h('p', { class: 'error', role: 'alert' }, e.messageZh));

@@ -8,6 +8,7 @@ import { buildFactForm } from '../fact-form.js';
 import { renderDecision, outcomeLine } from '../decision-view.js';
 import { renderDeterminations } from '../determination.js';
 import { decisionRecord } from '../records.js';
+import { newCaseForm } from '../new-case.js';
 
 /** "/facts/age" or "/age" → "age". */
 export function factOfPointer(pointer) {
@@ -60,13 +61,21 @@ export async function evaluatePage(main, { params, isCurrent }) {
     return;
   }
 
+  if (can('cases')) main.appendChild(newCaseForm(rs.id));
+
   const result = h('section', { class: 'result', 'aria-labelledby': 'result-h', hidden: true });
   const form = buildFactForm(ruleset, { onSubmit: submit });
   main.appendChild(
     h(
       'div',
       { class: 'ask-decide' },
-      h('section', { class: 'ask', 'aria-labelledby': 'ask-h' }, h('h2', { id: 'ask-h' }, '申请人情况'), form.element),
+      h(
+        'section',
+        { class: 'ask', 'aria-labelledby': 'ask-h' },
+        h('h2', { id: 'ask-h' }, '申请人情况'),
+        can('cases') ? h('p', { class: 'help' }, '此处为不建办件的直接评估，每次评估都记入决定记录。窗口受理请用上方“新建办件”。') : null,
+        form.element,
+      ),
       result,
     ),
   );

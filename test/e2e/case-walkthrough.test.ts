@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, decide, evaluate, factField, poll, type TestServer } from './harness.js';
+
+// A caseworker at the window, start to finish, on the settlement rules: a case for a
+// named applicant, the interview saved as a draft, a reload, the submitted refusal with
+// its grounds, an override with a reason, the notice, and the case found again by the
+// applicant's identity card number. Screenshots of each step: test-results/case-walkthrough/.
+const TITLE = '落户条件（户口迁移、落户与注销）';
+const AS_OF = '2025-06-01';
+const ID_NUMBER = '11010519491231002X';
+const refused = JSON.parse(readFileSync(join(REPO, 'docs', 'examples', 'hukou-refused.json'), 'utf8')) as Record<string, unknown>;
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer(['rules/hukou-settlement.yaml']);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(`case-walkthrough/${name}`), fullPage: true });
+
+async function recordedDecisions(): Promise<number> {
+  const res = await server.app.inject({ method: 'GET', url: '/v1/decisions?limit=200', headers: { authorization: `Bearer ${KEYS.admin}` } });
+  return (res.json() as { items: unknown[] }).items.length;
+}
+
+describe('a case at the service window (hukou-settlement)', () => {
+  it('new case → draft saved → reload → submit → refused with its grounds → override → notice → found by ID number', async () => {
+    const { context, page, problems } = await openPage(browser, server.url);
+    await signIn(page, server.url, KEYS.caseworker);
+    await page.getByRole('link', { name: TITLE }).click();
+    await page.getByRole('heading', { level: 1, name: TITLE }).waitFor();
+
+    // 1. A new case for a named applicant; a wrong check character is refused at the field.
+    await page.getByLabel('申请人姓名').fill('李秀英');
+    await page.getByLabel('公民身份号码').fill('110105194912310021');
+    await page.getByLabel('联系电话').fill('13812345678');
+    await page.getByRole('button', { name: '新建办件' }).click();
+    await poll(() => page.locator('form.new-case .field-error:not([hidden])').first().textContent()).toContain('校验位不符');
+    await page.getByLabel('公民身份号码').fill('１１０１０５１９４９１２３１００２ｘ');
+    await shot(page, '01-new-case');
+    await page.getByRole('button', { name: '新建办件' }).click();
+    await page.getByRole('heading', { level: 1, name: /^办件 \d{4}-\d{6}：/ }).waitFor();
+    const caseNo = /办件 (\d{4}-\d{6})/.exec((await page.locator('h1').textContent()) ?? '')?.[1] as string;
+    expect(await page.getByTestId('case-state').textContent()).toBe('草稿');
+    expect(await page.getByTestId('applicant-name').textContent()).toBe('李秀英');
+
+    // 2. The interview: each 评估 is a trial, nothing is recorded; the answers are saved as typed.
+    await page.getByLabel('决定日期').fill(AS_OF);
+    const { outcome } = await decide(page, ['matter'], refused);
+    expect(outcome).toContain('不予办理');
+    expect(await recordedDecisions()).toBe(0);
+    await poll(() => page.getByTestId('save-state').textContent()).toMatch(/^草稿已保存（/);
+    await shot(page, '02-draft');
+
+    // 3. Reload: the draft is where it was.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: `办件 ${caseNo}：${TITLE}` }).waitFor();
+    await poll(() => factField(page, 'housing_type').locator('select').inputValue()).toBe('private_rented');
+    expect(await page.getByLabel('决定日期').inputValue()).toBe(AS_OF);
+    await poll(() => page.locator('.result .outcome-line').first().textContent()).toContain('不予办理');
+    await shot(page, '03-reloaded');
+
+    // 4. Submit: recorded once; refused, with the grounds.
+    await page.getByTestId('submit-case').click();
+    await poll(() => page.getByTestId('case-state').textContent()).toBe('已提交');
+    expect(await recordedDecisions()).toBe(1);
+    expect(await page.getByTestId('machine-outcome').textContent()).toContain('不予办理');
+    const grounds = await page.locator('.why-not article.failed').count();
+    expect(grounds).toBeGreaterThan(0);
+    await shot(page, '04-submitted');
+
+    // 5. Override with a reason: the corrected outcome beside the machine's.
+    await page.getByRole('button', { name: '保存改判' }).click();
+    await poll(() => page.locator('.override-form .field-error').textContent()).toBe('请选择改判结论。');
+    await page.getByLabel('改判结论').selectOption('settle');
+    await page.getByLabel('改判理由').fill('申请人已提交房屋产权证明，住所条件经现场核实满足');
+    await page.getByRole('button', { name: '保存改判' }).click();
+    await poll(() => page.getByTestId('case-state').textContent()).toBe('已改判');
+    expect(await page.getByTestId('override-outcome').textContent()).toBe('准予落户（迁入）');
+    expect(await page.getByTestId('machine-outcome').textContent()).toContain('不予办理');
+    await shot(page, '05-overridden');
+
+    // 6. Found again by the identity card number, masked in the list, both outcomes shown.
+    await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '办件查询' }).click();
+    await page.getByRole('heading', { level: 1, name: '办件查询' }).waitFor();
+    await page.getByLabel('公民身份号码').fill(ID_NUMBER.toLowerCase());
+    await page.getByRole('button', { name: '查找' }).click();
+    const row = page.locator('table.cases tbody tr');
+    await poll(() => row.count()).toBe(1);
+    expect(await row.locator('td').nth(0).textContent()).toBe(caseNo);
+    expect(await row.locator('td.id-number').textContent()).toBe('110***********002X');
+    expect(await row.locator('td.outcome').textContent()).toContain('改判为：准予落户（迁入）');
+    expect(await row.locator('td.outcome').textContent()).toContain('系统结论：不予办理');
+    expect(await page.content()).not.toContain(ID_NUMBER);
+    await shot(page, '07-history');
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('reads as one column at 375 px', async () => {
+    const { context, page, problems } = await openPage(browser, server.url, { width: 375, height: 800 });
+    await signIn(page, server.url, KEYS.caseworker);
+    await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '办件查询' }).click();
+    await page.getByRole('heading', { level: 1, name: '办件查询' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, '08-narrow-history');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
