@@ -347,6 +347,9 @@ export interface Ground {
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
  * via the `definition` "counterfactual".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "counterfactual".
  */
 export interface Counterfactual {
   rule: string;
@@ -372,6 +375,9 @@ export interface Counterfactual {
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "factChange".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
  * via the `definition` "factChange".
  */
 export interface FactChange {
@@ -637,6 +643,10 @@ export interface Decision1 {
     rule?: string;
     citation?: Citation;
   }[];
+  /**
+   * What would change the outcome: for a decision that does not grant what was asked (or is undetermined), per pathway (a rule that would give a favourable headline), the smallest change of facts that makes it hold, each verified by re-evaluation; or reachable: false when only facts the applicant cannot change stand in the way.
+   */
+  counterfactuals?: Counterfactual[];
   facts: {
     inputs: {
       [k: string]: unknown;
