@@ -22,8 +22,12 @@ import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
 import { editorRoutes } from './routes/editor.js';
 import { keyRoutes } from './routes/keys.js';
-import { caseRoutes } from './routes/cases.js';
+import { caseRoutes, caseNoticeRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
+import { JobStore } from '../src/impact/job-store.js';
+import { ImpactJobRunner } from '../src/impact/job-runner.js';
+import { impactJobRoutes } from './routes/impact-jobs.js';
+import { availableParallelism } from 'node:os';
 import { VersionStore } from '../src/store/version-store.js';
 import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
 import { webApp } from './web-app.js';
@@ -72,7 +76,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await live.start();
   if (config.watchRules) live.watch(config.rulesDir);
   const cases = new CaseStore(db, config.dbSchema);
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases };
+  // Up to 4 worker threads for a large job, leaving this thread to answer requests.
+  const impactJobs = new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, impactJobs };
 
   const app = Fastify({
     logger: options.logger ? { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) } : false,
@@ -207,10 +213,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(editorRoutes);
   await app.register(keyRoutes);
   await app.register(caseRoutes);
+  await app.register(caseNoticeRoutes);
+  await app.register(impactJobRoutes);
   await app.register(webApp);
 
   app.addHook('onClose', async () => {
     live.stop();
+    await impactJobs.close();
     await log.close();
   });
   return app;

@@ -118,6 +118,11 @@ export const ERRORS = {
   DETERMINATION_CONFLICT: { status: 409, zh: '该决定已有经办人意见 “{found}”；如需更改，请以 supersedes 指明最新一条（{expected}）', en: 'The decision already has determination "{found}"; to change it, send supersedes with the latest one ({expected})' },
   RECORD_MISMATCH: { status: 409, zh: '决定记录 “{key}” 与按其规则集版本重新推导的结果不符（{detail}），记录可能被改动', en: 'Decision record "{key}" does not match what its rule-set version re-derives ({detail}); the record may have been altered' },
   VERSION_UNAVAILABLE: { status: 409, zh: '记录所用的规则集 {key} 版本 {found} 未加载，无法重放', en: 'Rule set {key} version {found}, used by the record, is not loaded; cannot replay' },
+  // ---- impact jobs ----
+  IMPACT_JOB_NOT_FOUND: { status: 404, zh: '影响分析任务 “{key}” 不存在', en: 'Impact job "{key}" not found' },
+  IMPACT_JOB_NOT_DONE: { status: 409, zh: '影响分析任务 {key} 当前为“{found}”，没有报告（任务完成后才有报告）', en: 'Impact job {key} is {found}; a report exists only once it is done' },
+  POPULATION_INVALID: { status: 422, zh: '上传的记录有 {found} 处错误，未开始分析：{detail}', en: 'The uploaded records have {found} problems; the job was not started: {detail}' },
+  IMPACT_JOB_ENDED: { status: 409, zh: '影响分析任务 {key} 已经结束（“{found}”），无法取消', en: 'Impact job {key} has already ended ({found}); nothing to cancel' },
   // ---- case files (办件) ----
   CASE_NOT_FOUND: { status: 404, zh: '办件 “{key}” 不存在', en: 'Case "{key}" not found' },
   CASE_NOT_OWNER: { status: 403, zh: '办件 {key} 由经办人“{found}”办理，只有该经办人或管理员可以修改', en: 'Case {key} belongs to caseworker "{found}"; only they or an admin may change it' },
