@@ -222,6 +222,25 @@ export interface OutputValue {
    * Only for outputs that apply to given outcomes (applies_when in the rule set): no when the headline outcome is decided otherwise (the value is then not a decision for this case), pending while the headline is undetermined.
    */
   applicable?: 'yes' | 'no' | 'pending';
+  /**
+   * A collected list (collect) still open: value stays null and status unknown, but the entries in known are certain and more may follow from the facts in more_from.
+   */
+  partial?: boolean;
+  /**
+   * For a partial list: the entries already certain (rules that hold).
+   */
+  known?: unknown[];
+  /**
+   * Chinese wording of the known entries.
+   */
+  known_display?: string;
+  /**
+   * For a partial list: the input facts that could add entries.
+   */
+  more_from?: {
+    fact: string;
+    title: string;
+  }[];
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
@@ -1066,4 +1085,58 @@ export interface CaseDecision {
   id: string | null;
   recorded_at: string | null;
   decision: Decision;
+}
+/**
+ * A case's decision notice as a document (准予许可决定书 / 不予许可决定书 / 补正告知书): the same model the browser prints and GET /v1/cases/{id}/notice.pdf renders.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "Notice".
+ */
+export interface Notice {
+  kind: 'grant' | 'refusal' | 'pending';
+  title: string;
+  /**
+   * 文号: the authority's prefix, 〔year〕 and the case's serial.
+   */
+  number: string;
+  case_no: string;
+  /**
+   * Issuing authority: ZHIDU_NOTICE_CONFIG by rule set (and approver), else the rule set's approver output, else a blank to fill in.
+   */
+  authority: string;
+  applicant: {
+    name: string;
+    id_number: string;
+    phone: string | null;
+  };
+  matter: string;
+  opening: string;
+  /**
+   * Facts found, in the form's order.
+   */
+  facts: {
+    title: string;
+    value: string;
+  }[];
+  decision: string;
+  correction: {
+    machine: string;
+    corrected: string;
+    reason: string;
+  } | null;
+  grounds: {
+    text: string;
+    /**
+     * 《document》篇/条 of the clause.
+     */
+    cite: string;
+    clause_text: string;
+  }[];
+  /**
+   * 补正告知书: what the applicant must still bring or state.
+   */
+  to_bring: string[];
+  appeal: string;
+  date: string;
+  caseworker: string;
 }
