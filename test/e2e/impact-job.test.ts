@@ -47,7 +47,7 @@ describe('impact jobs on the editor page', () => {
 
     // A draft that lowers the 5000-resident band to 4000: some communities get one more position.
     const area = page.locator('#rules-yaml');
-    await area.fill((await area.inputValue()).replace('- { fact: residents, operator: greaterThanInclusive, value: 5000 }', '- { fact: residents, operator: greaterThanInclusive, value: 4000 }'));
+    await area.fill((await area.inputValue()).replace('- { fact: residents, operator: greaterThanInclusive, value: 5000 }', '- { fact: residents, operator: greaterThanInclusive, value: 4000 }').replace('- { fact: residents, operator: lessThan, value: 5000 }', '- { fact: residents, operator: lessThan, value: 4000 }'));
     await page.locator('#impact-count').fill('2000');
     await page.getByRole('button', { name: '影响分析' }).click();
     const report = page.locator('[data-panel="impact"] .impact');
