@@ -22,7 +22,7 @@ import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
 import { editorRoutes } from './routes/editor.js';
 import { keyRoutes } from './routes/keys.js';
-import { caseRoutes } from './routes/cases.js';
+import { caseRoutes, caseNoticeRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
 import { JobStore } from '../src/impact/job-store.js';
 import { ImpactJobRunner } from '../src/impact/job-runner.js';
@@ -213,6 +213,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(editorRoutes);
   await app.register(keyRoutes);
   await app.register(caseRoutes);
+  await app.register(caseNoticeRoutes);
   await app.register(impactJobRoutes);
   await app.register(webApp);
 

@@ -1,11 +1,11 @@
 import type { RuleResult } from 'json-rules-engine';
+import { assertAsOf } from './as-of.js';
 import type { Decision, OutputValue, RuleTrace, ConditionTrace, Citation, Truth } from '../generated/decision.js';
 import type { PreparedRuleSet, PreparedRule, PreparedOutput } from '../load/prepared-rule-set.js';
 import { ZhiduError } from '../errors/finding.js';
 import { checkFacts } from './check-facts.js';
 import { toDecimal, toPlain, isDecimalText, isDecimal, decimalText } from './decimal.js';
 import { canonicalJson } from '../load/canonical-json.js';
-import { isIsoDate } from './calendar.js';
 import { traceCondition, traceFromCodes, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
 import { ruleGrounds, forAnotherMatter, pendingFacts } from '../decision/grounds.js';
 import { shownAmbiguities } from '../decision/ambiguity-relevance.js';
@@ -13,6 +13,7 @@ import { loadSlots, CODE_FALSE, CODE_NOT_EVALUATED, CODE_TRUE, CODE_UNKNOWN, typ
 import { renderValue, renderTemplate, outputDisplay } from '../decision/render.js';
 import { shortText } from './short-decimal.js';
 import { headlineId, headlineForMatter, selectorFact } from './headline.js';
+import { counterfactuals } from '../decision/counterfactual.js';
 
 export interface EvaluateOptions {
   /** Decision date, YYYY-MM-DD; defaults to today (UTC). */
@@ -131,7 +132,7 @@ let lastAsOf = '';
 function checkedAsOf(asOf: string): string {
   // The same decision date arrives in decision after decision; it is checked once.
   if (asOf !== lastAsOf) {
-    if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
+    assertAsOf(asOf);
     lastAsOf = asOf;
   }
   return asOf;
@@ -226,7 +227,7 @@ interface FactValues {
 
 function factValues(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions): FactValues {
   const asOf = options.asOf ?? today();
-  if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
+  assertAsOf(asOf);
   const inputs = checkFacts(rs, rawFacts);
 
   // Known values only: an absent fact is absent, never 0 or false. JSON
@@ -355,7 +356,7 @@ function assemble(
   }
   const shown = markApplicable(rs, outputs, headline, status);
 
-  return {
+  const decision: Decision = {
     ruleset: { id: rs.id, title: rs.title, version: rs.version, hash: rs.hash },
     as_of: asOf,
     status,
@@ -370,6 +371,10 @@ function assemble(
     ambiguities: shownAmbiguities(rs, traces, outputs, derived),
     facts: { inputs: { ...inputs }, derived },
   };
+  // Only for a decision that does not grant what was asked: most decisions carry no such key.
+  const whatIf = counterfactuals(rs, values, headline, status, traces);
+  if (whatIf.length > 0) decision.counterfactuals = whatIf;
+  return decision;
 }
 
 /**

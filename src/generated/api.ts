@@ -183,6 +183,10 @@ export interface Decision {
     rule?: string;
     citation?: Citation;
   }[];
+  /**
+   * What would change the outcome: for a decision that does not grant what was asked (or is undetermined), per pathway (a rule that would give a favourable headline), the smallest change of facts that makes it hold, each verified by re-evaluation; or reachable: false when only facts the applicant cannot change stand in the way.
+   */
+  counterfactuals?: Counterfactual[];
   facts: {
     inputs: {
       [k: string]: unknown;
@@ -362,6 +366,63 @@ export interface Ground {
     fact: string;
     title: string;
   }[];
+}
+/**
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "counterfactual".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "counterfactual".
+ */
+export interface Counterfactual {
+  rule: string;
+  title: string;
+  /**
+   * false: no change of facts the applicant can change (or that are still to be ascertained) makes the rule hold.
+   */
+  reachable: boolean;
+  changes: FactChange[];
+  /**
+   * The headline value the rule would give.
+   */
+  outcome?: unknown;
+  outcome_display?: string;
+  /**
+   * When unreachable: the facts that cannot be changed and stand in the way.
+   */
+  blocked_by?: string[];
+  /**
+   * Chinese: 若…，可….
+   */
+  text: string;
+}
+/**
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "factChange".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "factChange".
+ */
+export interface FactChange {
+  fact: string;
+  title: string;
+  /**
+   * The current value; null when the fact is not yet known (to be ascertained).
+   */
+  from: unknown;
+  /**
+   * The boundary or qualifying value (decimals as exact strings); for one_of, the first qualifying value.
+   */
+  to: unknown;
+  /**
+   * How the fact must relate to `to`: at_least = reach it (inclusive), more_than = exceed it (exclusive, decimal facts), at_most / less_than likewise; dates read 不早于/晚于/不晚于/早于.
+   */
+  relation: 'equal' | 'one_of' | 'at_least' | 'more_than' | 'at_most' | 'less_than';
+  /**
+   * For one_of: every qualifying value.
+   */
+  values?: unknown[];
+  text: string;
 }
 /**
  * One item of a batch: its decision, or its own problem.
@@ -609,6 +670,10 @@ export interface Decision1 {
     rule?: string;
     citation?: Citation;
   }[];
+  /**
+   * What would change the outcome: for a decision that does not grant what was asked (or is undetermined), per pathway (a rule that would give a favourable headline), the smallest change of facts that makes it hold, each verified by re-evaluation; or reachable: false when only facts the applicant cannot change stand in the way.
+   */
+  counterfactuals?: Counterfactual[];
   facts: {
     inputs: {
       [k: string]: unknown;
@@ -1093,4 +1158,58 @@ export interface CaseDecision {
   id: string | null;
   recorded_at: string | null;
   decision: Decision;
+}
+/**
+ * A case's decision notice as a document (准予许可决定书 / 不予许可决定书 / 补正告知书): the same model the browser prints and GET /v1/cases/{id}/notice.pdf renders.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "Notice".
+ */
+export interface Notice {
+  kind: 'grant' | 'refusal' | 'pending';
+  title: string;
+  /**
+   * 文号: the authority's prefix, 〔year〕 and the case's serial.
+   */
+  number: string;
+  case_no: string;
+  /**
+   * Issuing authority: ZHIDU_NOTICE_CONFIG by rule set (and approver), else the rule set's approver output, else a blank to fill in.
+   */
+  authority: string;
+  applicant: {
+    name: string;
+    id_number: string;
+    phone: string | null;
+  };
+  matter: string;
+  opening: string;
+  /**
+   * Facts found, in the form's order.
+   */
+  facts: {
+    title: string;
+    value: string;
+  }[];
+  decision: string;
+  correction: {
+    machine: string;
+    corrected: string;
+    reason: string;
+  } | null;
+  grounds: {
+    text: string;
+    /**
+     * 《document》篇/条 of the clause.
+     */
+    cite: string;
+    clause_text: string;
+  }[];
+  /**
+   * 补正告知书: what the applicant must still bring or state.
+   */
+  to_bring: string[];
+  appeal: string;
+  date: string;
+  caseworker: string;
 }

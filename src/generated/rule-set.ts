@@ -191,6 +191,23 @@ export interface InputProperty {
   'x-display-decimals'?: number;
   'x-examples'?: unknown[];
   /**
+   * Generated populations only (impact, the publish gate): the realistic range [low, high] of this fact — numbers, decimal strings or dates — drawn from instead of the whole declared range. Never used in a decision; say in a comment where the range comes from.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  'x-example-range'?: [number | string, number | string];
+  /**
+   * Generated populations only: this date fact is at least `years` after another date fact (a child born after the parent, work started after the 16th birthday), when the record's facts match `when` (fact → allowed values).
+   */
+  'x-example-after'?: {
+    fact: string;
+    years?: number;
+    when?: {
+      [k: string]: unknown[];
+    };
+  }[];
+  /**
    * The fact selects which matter is being decided (e.g. 申请 / 转售). A rule that fails only on selector facts did not apply: it is not listed among the failed pathways.
    */
   'x-selector'?: boolean;
@@ -313,6 +330,12 @@ export interface Output {
    * Collect the values of every rule that holds into a list instead of taking the highest-priority one.
    */
   collect?: boolean;
+  /**
+   * On a headline: the values that grant what was asked (准予落户, 符合规定). A decision with another value, or undetermined, says what would change the outcome: for each rule that would give one of these values, the smallest change of facts that makes it hold. A boolean headline without it counts true as favourable.
+   *
+   * @maxItems 100
+   */
+  'x-favourable'?: (string | boolean | number)[];
   /**
    * When the output means something: always, or only when the headline outcome takes one of the listed values (e.g. 可随迁的家庭成员 only when 准予落户). Otherwise a decision marks it not applicable instead of showing it as decided. lint warns when it is not stated.
    */
