@@ -487,6 +487,10 @@ export interface DecisionSummaryLevel {
    */
   status: 'decided' | 'undetermined';
   outcome: OutputValue1;
+  /**
+   * What the headline means for the applicant: positive (granted, compliant), negative (refused), neutral (an informational answer), pending (undetermined). From the headline output's x-value-kinds.
+   */
+  outcome_kind?: 'positive' | 'negative' | 'neutral' | 'pending';
   outputs: {
     [k: string]: OutputValue1;
   };
