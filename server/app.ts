@@ -21,6 +21,8 @@ import { validateRoutes } from './routes/validate.js';
 import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
 import { editorRoutes } from './routes/editor.js';
+import { reviewRoutes } from './routes/reviews.js';
+import { ReviewStore } from '../src/store/review-store.js';
 import { keyRoutes } from './routes/keys.js';
 import { caseRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
@@ -67,7 +69,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await live.start();
   if (config.watchRules) live.watch(config.rulesDir);
   const cases = new CaseStore(db, config.dbSchema);
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases };
+  const reviews = new ReviewStore(db, config.dbSchema);
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews };
 
   const app = Fastify({
     logger: options.logger ? { level: config.logLevel } : false,
@@ -175,6 +178,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(validateRoutes);
   await app.register(decisionRoutes);
   await app.register(editorRoutes);
+  await app.register(reviewRoutes);
   await app.register(keyRoutes);
   await app.register(caseRoutes);
   await app.register(webApp);
