@@ -129,3 +129,50 @@ describe('item 2: formulas are bounded (exponent, magnitude, precision); a failu
     expect(file.ok).toBe(false);
   });
 });
+
+describe('item 3: every explicit tag is refused, decided from the parsed nodes', () => {
+  const cases: [string, string][] = [
+    ['!!binary # c\n        aGVsbG8=', '!!binary'],
+    ['!!set { a, b }', '!!set'],
+    ['!!omap [ { a: 1 } ]', '!!omap'],
+    ['!!timestamp 2024-01-01', '!!timestamp'],
+    ['!!str 5', '!!str'],
+    ['! plain', '!'],
+    ['!<tag:yaml.org,2002:binary> aGVsbG8=', '!!binary'],
+    [`!${'t'.repeat(300)} v`, '!ttt'],
+  ];
+  for (const [value, words] of cases) {
+    it(`x-examples: ${value.slice(0, 30)} → YAML_TAG`, () => {
+      const r = loadRuleSet('hostile.yaml', withInput(`      x-examples: ${value}\n`), { sources });
+      expect(r.ok).toBe(false);
+      expect(r.findings[0]?.code).toBe('YAML_TAG');
+      expect(r.findings[0]?.message).toContain(words);
+      expect(r.findings[0]?.message.length).toBeLessThan(120);
+    });
+  }
+  it('plain scalars, quoted strings and flow collections carry no tag and load', () => {
+    expect(loadRuleSet('ok.yaml', withInput('      x-examples: [1, "2", 三, { a: true }]\n'), { sources }).ok).toBe(true);
+  });
+});
+
+describe('item 5: deep YAML is refused by a linear scan before the parser recurses', () => {
+  const MB = 1024 * 1024 - 16;
+  for (const [name, text] of [
+    ['1 MB of [', '['.repeat(MB)],
+    ['1 MB of {a: ', `a: ${'{a: '.repeat(MB / 4)}`],
+    ['600 kB of - - -', `${'- '.repeat(300_000)}a\n`],
+    ['600 kB of ? ? ?', `${'? '.repeat(300_000)}a\n`],
+  ] as const) {
+    it(`${name} → YAML_TOO_DEEP_TEXT`, () => {
+      const r = loadRuleSet('deep.yaml', text, { sources });
+      expect(r.ok).toBe(false);
+      expect(r.findings.map((f) => f.code)).toEqual(['YAML_TOO_DEEP_TEXT']);
+      expect(r.findings[0]?.line).toBe(1);
+    });
+  }
+  it('brackets inside quotes and comments, and plain text, are not nesting', () => {
+    const brackets = '['.repeat(200);
+    const r = loadRuleSet('ok.yaml', withInput(`      description: "${brackets}" # ${brackets}\n      x-examples: ['${brackets}']\n`), { sources });
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});

@@ -41,5 +41,5 @@ describe('zhidu impact --decisions (re-deciding recorded facts)', () => {
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ records: 3, changed: 3, outcome: { newly_eligible: 1, no_longer_eligible: 1 } });
     expect(report.amounts[0].total_change).toBe('200');
-  });
+  }, 300_000);
 });

@@ -16,19 +16,21 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
       config: open,
       schema: { tags: ['operations'], summary: 'Readiness: rules loaded and the decision log reachable', response: { 200: api('Health'), 503: api('Problem') } },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const rulesets = ctx.registry.ids().length;
-      let database = ctx.log.db.kind;
+      const database = ctx.log.db.kind;
       try {
         await ctx.log.ping();
       } catch (err) {
-        database = 'unreachable' as never;
-        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: `database unreachable (${(err as Error).message})` }));
+        // The database's own words (host names, users) are for the log, not for anyone who asks.
+        request.log.warn({ err }, 'not ready: decision log unreachable');
+        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: '决定记录库不可达 (decision log unreachable)' }));
       }
       if (rulesets === 0) {
         return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: `no rule set loaded from ${ctx.config.rulesDir}` }));
       }
-      return { status: 'ready', rulesets, database };
+      const skipped = [...new Set(ctx.ruleFindings.filter((f) => f.severity === 'error').map((f) => f.file))];
+      return { status: 'ready', rulesets, database, ...(skipped.length > 0 ? { skipped } : {}) };
     },
   );
 

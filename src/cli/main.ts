@@ -224,6 +224,8 @@ program
     await writePopulation(rs.definition, opts.count, opts.seed, opts.out, opts.asOf);
   });
 
+const SMALL_POPULATION_BYTES = 1 << 20;
+
 program
   .command('impact')
   .description('影响分析：在人群上比较两个版本的决定（新增/不再符合、金额升降及合计、按规则分组、示例案例）')
@@ -238,7 +240,7 @@ program
   .option('--as-of <date>', 'decision date for both versions (default: the new version\'s effective date, or today)')
   .option('--rules <dir>', 'rules directory', 'rules')
   .option('--concurrency <n>', 'cases per batch (each worker holds at most two batches)', (v) => Number.parseInt(v, 10), 64)
-  .option('--workers <n>', 'worker threads (default: the number of CPUs, at most 8; 1 = this thread only)', (v) => Number.parseInt(v, 10))
+  .option('--workers <n>', 'worker threads (default: the number of CPUs, at most 8, or 1 for a file under 1 MB and for --decisions; 1 = this thread only)', (v) => Number.parseInt(v, 10))
   .option('--sample <n>', 'changed cases to show', (v) => Number.parseInt(v, 10), 3)
   .option('--json', 'machine-readable report')
   .option('--no-progress', 'no progress bar')
@@ -290,7 +292,10 @@ program
     bar?.start(total || 1, 0, { records: 0, speed: 0 });
     const records: AsyncIterable<PopulationRecord> =
       db && range ? decisionRecords(db, opts.dbSchema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu', { ruleset: id, ...range }) : readPopulation(opts.population as string, from, (n) => (bytes += n));
-    const workers = Math.max(1, Math.min(8, opts.workers ?? availableParallelism()));
+    // Starting a worker thread (loading both versions again) costs more than a small file takes on this one.
+    // Recorded decisions are read page by page from one connection, which one thread keeps up with.
+    const small = opts.population === undefined || total < SMALL_POPULATION_BYTES;
+    const workers = Math.max(1, Math.min(8, opts.workers ?? (small ? 1 : availableParallelism())));
     const impactOptions = {
       from,
       to: to.ruleSet,

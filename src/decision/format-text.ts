@@ -24,11 +24,12 @@ export function formatDecision(d: Decision, options: FormatOptions = {}): string
   lines.push(`规则集：${d.ruleset.title}（${d.ruleset.id} v${d.ruleset.version}）  决定日期：${d.as_of}`);
   const headline = d.status === 'undetermined' ? '待定（尚缺事实）' : (d.outcome.display ?? JSON.stringify(d.outcome.value));
   lines.push(`结论：${d.outcome.title}：${headline}`);
-  const others = Object.values(d.outputs).filter((o) => o.id !== d.outcome.id && o.status !== 'unset');
+  // An output that applies only to another outcome (applies_when) is not a decision for this case.
+  const others = Object.values(d.outputs).filter((o) => o.id !== d.outcome.id && o.status !== 'unset' && o.applicable !== 'no');
   if (others.length > 0) {
     lines.push('', '各项结果：');
     for (const o of others) {
-      const value = o.status === 'unknown' ? '待定' : (o.display ?? JSON.stringify(o.value));
+      const value = o.status === 'unknown' || o.applicable === 'pending' ? '待定' : (o.display ?? JSON.stringify(o.value));
       lines.push(`  ${o.title}：${value}`);
     }
   }
@@ -37,23 +38,26 @@ export function formatDecision(d: Decision, options: FormatOptions = {}): string
     for (const r of d.reasons) lines.push(`  ${r.holds ? '✔' : '✘'} ${r.text} ${cite(r.citation)}`);
   }
   const frame = new Set(options.frame ?? []);
-  const inapplicable = d.failed.filter((f) => f.conditions.some((c) => frame.has(c.fact)));
+  const grounds = d.grounds ?? d.failed.map((f) => ({ ...f, result: 'false' as const, pathway: true, unmet: f.conditions, pending: [], ask: [] }));
+  const inapplicable = grounds.filter((g) => g.unmet.some((c) => frame.has(c.fact)));
+  const open = grounds.filter((g) => !inapplicable.includes(g));
   // Pathways are the rules that could decide the headline; the rest (authority, deadlines) follow.
-  const setsHeadline = new Set(d.rules.filter((r) => r.sets.includes(d.outcome.id)).map((r) => r.id));
-  const unmet = d.failed.filter((f) => !inapplicable.includes(f));
   for (const [heading, list] of [
-    ['未满足的途径：', unmet.filter((f) => setsHeadline.has(f.rule))],
-    ['未成立的其他规则：', unmet.filter((f) => !setsHeadline.has(f.rule))],
+    ['未满足的途径：', open.filter((g) => g.pathway)],
+    ['未成立的其他规则：', open.filter((g) => !g.pathway)],
   ] as const) {
     if (list.length === 0) continue;
     lines.push('', heading);
-    for (const f of list) {
-      lines.push(`  ✘ ${f.title} ${cite(f.citation)}`);
-      for (const c of f.conditions) lines.push(`      ${c.text}；实际：${c.actual_display ?? show(c.actual)}`);
+    for (const g of list) {
+      lines.push(`  ${g.result === 'false' ? '✘' : '?'} ${g.title}${g.result === 'unknown' ? '（尚未确定）' : ''} ${cite(g.citation)}`);
+      if (g.unmet.length > 0) lines.push('    不符合：');
+      for (const c of g.unmet) lines.push(`      ${c.text}；实际：${c.actual_display ?? show(c.actual)}`);
+      if (g.pending.length > 0) lines.push(`    尚待核实${g.ask.length > 0 ? `（需询问：${g.ask.map((a) => a.title).join('、')}）` : ''}：`);
+      for (const c of g.pending) lines.push(`      ${c.text}`);
     }
   }
   if (inapplicable.length > 0) {
-    const titles = [...new Set(inapplicable.flatMap((f) => f.conditions.filter((c) => frame.has(c.fact)).map((c) => c.title ?? c.fact)))];
+    const titles = [...new Set(inapplicable.flatMap((g) => g.unmet.filter((c) => frame.has(c.fact)).map((c) => c.title ?? c.fact)))];
     lines.push('', `不适用的规则：另有 ${inapplicable.length} 条规则因${titles.join('、')}不同而不适用（--trace 可查看）。`);
   }
   if (d.missing.length > 0) {

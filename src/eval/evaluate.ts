@@ -6,7 +6,8 @@ import { checkFacts } from './check-facts.js';
 import { toDecimal, toPlain, isDecimalText, isDecimal, decimalText } from './decimal.js';
 import { canonicalJson } from '../load/canonical-json.js';
 import { isIsoDate } from './calendar.js';
-import { traceCondition, traceFromCodes, culprits, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
+import { traceCondition, traceFromCodes, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
+import { ruleGrounds, forAnotherMatter, pendingFacts } from '../decision/grounds.js';
 import { readSlots, TRUTH_OF_CODE, type CompiledRule } from './compile.js';
 import { renderValue, renderTemplate } from '../decision/render.js';
 import { headlineId } from './headline.js';
@@ -197,33 +198,73 @@ function assemble(
 
   const reasons: Decision['reasons'] = [];
   const failed: Decision['failed'] = [];
+  const grounds: NonNullable<Decision['grounds']> = [];
   for (const rule of rs.rules) {
     const trace = traces[rule.index] as RuleTrace;
     const def = rule.definition;
     if (trace.result === 'true') {
       reasons.push({ rule: rule.id, holds: true, text: renderTemplate(def.reason, lookup), citation: trace.citation });
-    } else if (trace.result === 'false') {
-      const conditions = culprits(trace.condition, rs.facts);
-      // A rule for another matter (it fails only on selector facts) did not apply; it is no failed pathway.
-      if (conditions.length > 0 && conditions.every((c) => rs.facts.get(c.fact)?.selector === true)) continue;
-      if (def.reason_not) reasons.push({ rule: rule.id, holds: false, text: renderTemplate(def.reason_not, lookup), citation: trace.citation });
-      failed.push({ rule: rule.id, title: def.title, citation: trace.citation, conditions });
+      continue;
     }
+    if (trace.result !== 'false' && trace.result !== 'unknown') continue;
+    // An undecided rule is a ground only while something it would set is still open.
+    if (trace.result === 'unknown' && !rule.sets.some((o) => outputs[o]?.status === 'unknown')) continue;
+    // A rule for another matter (it cannot hold whatever its own conditions) did not apply; it is no ground.
+    if (forAnotherMatter(trace.condition, rs.facts)) continue;
+    const { unmet, pending } = ruleGrounds(trace.condition, rs.facts);
+    if (trace.result === 'false') {
+      if (def.reason_not) reasons.push({ rule: rule.id, holds: false, text: renderTemplate(def.reason_not, lookup), citation: trace.citation });
+      failed.push({ rule: rule.id, title: def.title, citation: trace.citation, conditions: unmet });
+    }
+    const ask = new Set<string>();
+    for (const c of pending) for (const f of pendingFacts(c)) for (const input of absentInputs(rs, f, values)) ask.add(input);
+    grounds.push({
+      rule: rule.id,
+      title: def.title,
+      citation: trace.citation,
+      result: trace.result,
+      pathway: rule.sets.includes(headline.id),
+      unmet,
+      pending,
+      ask: [...ask].map((fact) => ({ fact, title: rs.facts.get(fact)?.title ?? fact })),
+    });
   }
+  const shown = markApplicable(rs, outputs, headline, status);
 
   return {
     ruleset: { id: rs.id, title: rs.title, version: rs.version, hash: rs.hash },
     as_of: asOf,
     status,
     outcome: headline,
-    outputs,
+    outputs: shown,
     rules: traces as RuleTrace[],
     reasons,
     failed,
+    grounds,
     missing: missingFacts(rs, traces, outputs, missingFromFormulas, values),
     ambiguities: ambiguities(rs, traces, derived),
     facts: { inputs: { ...inputs }, derived },
   };
+}
+
+/**
+ * An output that means something only for some outcomes (applies_when) is
+ * marked, not changed: its value stays what the rules gave (the compact
+ * result is the same), but a refusal does not present 可随迁的家庭成员 as decided.
+ */
+function markApplicable(rs: PreparedRuleSet, outputs: Record<string, OutputValue>, headline: OutputValue, status: Decision['status']): Record<string, OutputValue> {
+  let shown = outputs;
+  for (const output of rs.outputs.values()) {
+    const when = output.definition.applies_when;
+    if (when === undefined || when === 'always' || output.id === headline.id) continue;
+    const out = outputs[output.id];
+    if (!out) continue;
+    const applicable: OutputValue['applicable'] = status === 'undetermined' ? 'pending' : when.outcome.some((v) => String(v) === String(headline.value)) ? 'yes' : 'no';
+    // Copies: the compact result's outputs may be read again by the caller.
+    if (shown === outputs) shown = { ...outputs };
+    shown[output.id] = { ...out, applicable };
+  }
+  return shown;
 }
 
 function hasAll(values: ReadonlyMap<string, unknown>, names: readonly string[]): boolean {

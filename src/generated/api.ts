@@ -155,6 +155,10 @@ export interface Decision {
     conditions: FactCheck[];
   }[];
   /**
+   * Every rule that did not hold (false, or unknown while an output it sets is unknown), except rules for another matter: all its false conditions (unmet, 不符合) and its unknown ones (pending, 尚待核实) wherever they sit in the condition tree, with the input facts to ask for.
+   */
+  grounds?: Ground[];
+  /**
    * Facts still unknown that would settle undecided rules, most decisive first.
    */
   missing: {
@@ -205,6 +209,10 @@ export interface OutputValue {
    * Rules that set the value.
    */
   rules: string[];
+  /**
+   * Only for outputs that apply to given outcomes (applies_when in the rule set): no when the headline outcome is decided otherwise (the value is then not a decision for this case), pending while the headline is undetermined.
+   */
+  applicable?: 'yes' | 'no' | 'pending';
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
@@ -272,6 +280,38 @@ export interface FactCheck {
    * Chinese wording of the fact's value (enum label, unit).
    */
   actual_display?: string;
+}
+/**
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "ground".
+ */
+export interface Ground {
+  rule: string;
+  title: string;
+  citation: Citation;
+  /**
+   * false: the rule is decided not to hold; unknown: it may still hold.
+   */
+  result: 'false' | 'unknown';
+  /**
+   * The rule sets the headline outcome (a pathway to it).
+   */
+  pathway: boolean;
+  /**
+   * Conditions that are false (不符合), worded as what the rule requires.
+   */
+  unmet: FactCheck[];
+  /**
+   * Conditions still unknown (尚待核实).
+   */
+  pending: FactCheck[];
+  /**
+   * Input facts whose absence leaves the pending conditions unknown.
+   */
+  ask: {
+    fact: string;
+    title: string;
+  }[];
 }
 /**
  * One item of a batch: its decision, or its own problem.
@@ -599,6 +639,10 @@ export interface Health {
   rulesets?: number;
   database?: string;
   version?: string;
+  /**
+   * Rule files refused when the server started (each with errors, reported in its log); the others are served.
+   */
+  skipped?: string[];
 }
 /**
  * An API key as it may be shown: its holder's name and role, never the key or its hash.

@@ -275,6 +275,10 @@ export interface Output {
    * Collect the values of every rule that holds into a list instead of taking the highest-priority one.
    */
   collect?: boolean;
+  /**
+   * When the output means something: always, or only when the headline outcome takes one of the listed values (e.g. 可随迁的家庭成员 only when 准予落户). Otherwise a decision marks it not applicable instead of showing it as decided. lint warns when it is not stated.
+   */
+  applies_when?: 'always' | {outcome: (string | boolean | number)[]};
 }
 /**
  * This interface was referenced by `RuleSet`'s JSON-Schema

@@ -61,6 +61,27 @@ export interface Expectation {
    */
   ambiguities?: string[];
   /**
+   * Words that must each occur in some reason's text (e.g. the known entries of a partly known list).
+   */
+  reasons?: string[];
+  /**
+   * Rules that must be listed as grounds (failed or undecided), each with the facts of its unmet (不符合) and pending (尚待核实) conditions (exact sets, when given).
+   */
+  grounds?: {
+    [k: string]: {
+      unmet?: string[];
+      pending?: string[];
+    };
+  };
+  /**
+   * Rules that must not be listed as grounds (e.g. rules for another matter).
+   */
+  not_grounds?: string[];
+  /**
+   * Outputs the decision must mark as not applicable to its outcome (applies_when).
+   */
+  not_applicable?: string[];
+  /**
    * Expected error code: the facts must be refused.
    */
   error?: string;

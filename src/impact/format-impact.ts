@@ -18,7 +18,7 @@ export function formatImpact(r: ImpactReport, options: { sample?: number } = {})
     lines.push('', '按造成差异的规则：');
     for (const g of r.by_rule) {
       const amounts = Object.entries(g.amount_change).map(([k, v]) => `${k} ${signed(v)}`).join('，');
-      lines.push(`  · ${g.rules.map((id, i) => `${id}（${g.titles[i]}）`).join('、') || '（无规则差异）'}：${g.count} 条${g.newly_eligible ? `，新增符合 ${g.newly_eligible}` : ''}${g.no_longer_eligible ? `，不再符合 ${g.no_longer_eligible}` : ''}${amounts ? `，金额变化 ${amounts}` : ''}`);
+      lines.push(`  · ${g.other ? '其他规则组合' : g.rules.map((id, i) => `${id}（${g.titles[i]}）`).join('、') || '（无规则差异）'}：${g.count} 条${g.newly_eligible ? `，新增符合 ${g.newly_eligible}` : ''}${g.no_longer_eligible ? `，不再符合 ${g.no_longer_eligible}` : ''}${amounts ? `，金额变化 ${amounts}` : ''}`);
     }
   }
   const sample = r.sample.slice(0, options.sample ?? 3);

@@ -28,6 +28,16 @@ export type LoadResult = { ok: true; ruleSet: PreparedRuleSet; findings: Finding
  * with any error is refused whole: nothing half-loaded is ever evaluated.
  */
 export function loadRuleSet(file: string, text: string, options: LoadOptions): LoadResult {
+  try {
+    return loadChecked(file, text, options);
+  } catch (err) {
+    // A rule file is hostile input: whatever it makes the checks throw refuses
+    // that file (validate, publish, lint and the server's start go on), never the caller.
+    return { ok: false, findings: [finding('RULESET_UNREADABLE', { file, line: 1, column: 1, pointer: '' }, { detail: (err as Error).message?.slice(0, 200) ?? String(err) })] };
+  }
+}
+
+function loadChecked(file: string, text: string, options: LoadOptions): LoadResult {
   const parsed = parseYaml(file, text, options.limits ?? DEFAULT_YAML_LIMITS);
   if (!parsed.ok) return { ok: false, findings: sortFindings(parsed.findings) };
   const source = parsed.source;

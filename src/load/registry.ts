@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Finding } from '../errors/finding.js';
-import { sortFindings } from '../errors/finding.js';
+import { sortFindings, finding } from '../errors/finding.js';
 import { ZhiduError } from '../errors/finding.js';
 import { loadRuleSet } from './load-rule-set.js';
 import { SourceTexts } from './source-texts.js';
@@ -101,7 +101,14 @@ export function loadRulePaths(paths: readonly string[], sourcesDir: string, cwd 
   const files = paths.flatMap((p) => findRuleFiles(p));
   for (const file of files) {
     const label = relative(cwd, file) || file;
-    const result = loadRuleSet(label, readFileSync(file, 'utf8'), { sources: registry.sources });
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      findings.push(finding('RULESET_UNREADABLE', { file: label, line: 1, column: 1, pointer: '' }, { detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message }));
+      continue;
+    }
+    const result = loadRuleSet(label, text, { sources: registry.sources });
     findings.push(...result.findings);
     if (result.ok) {
       try {

@@ -178,6 +178,29 @@ export function compare(expect: Expectation, d: Decision): string[] {
     const wanted = [...expect.missing].sort();
     if (canonicalJson(actual) !== canonicalJson(wanted)) out.push(`missing: 期望 ${show(wanted)}，实际 ${show(actual)}`);
   }
+  for (const words of expect.reasons ?? []) {
+    if (!d.reasons.some((r) => r.text.includes(words))) out.push(`reasons: 期望某条理由含“${words}”，实际 ${show(d.reasons.map((r) => r.text))}`);
+  }
+  const grounds = new Map((d.grounds ?? []).map((g) => [g.rule, g]));
+  for (const [rule, want] of Object.entries(expect.grounds ?? {})) {
+    const g = grounds.get(rule);
+    if (!g) {
+      out.push(`grounds: 期望列出规则 ${rule}，实际 ${show([...grounds.keys()])}`);
+      continue;
+    }
+    for (const part of ['unmet', 'pending'] as const) {
+      const wanted = want[part];
+      if (!wanted) continue;
+      const actual = [...new Set(g[part].map((c) => c.fact))].sort();
+      if (canonicalJson(actual) !== canonicalJson([...wanted].sort())) out.push(`grounds.${rule}.${part}: 期望 ${show([...wanted].sort())}，实际 ${show(actual)}`);
+    }
+  }
+  for (const rule of expect.not_grounds ?? []) if (grounds.has(rule)) out.push(`not_grounds: 规则 ${rule} 不应列为理由`);
+  for (const k of expect.not_applicable ?? []) {
+    const o = d.outputs[k];
+    if (!o) out.push(`not_applicable ${k}: 规则集没有此输出 (no such output)`);
+    else if (o.applicable !== 'no') out.push(`not_applicable: 输出 ${k} 应标为不适用，实际 ${o.applicable ?? '总是适用'}`);
+  }
   for (const a of expect.ambiguities ?? []) {
     if (!d.ambiguities.some((x) => x.id === a)) out.push(`ambiguities: 期望提示 ${a}，实际 ${show(d.ambiguities.map((x) => x.id))}`);
   }

@@ -33,6 +33,18 @@ export function parseYaml(file: string, text: string, limits: YamlLimits = DEFAU
   if (bytes > limits.maxBytes) {
     return { ok: false, findings: [finding('YAML_TOO_LARGE', head, { found: bytes, expected: limits.maxBytes })] };
   }
+  // Twice the limit: realistic mistakes are reported exactly by the tree walk below; the scan only keeps pathological text from the parser.
+  const scanLimit = limits.maxDepth * 2;
+  const deep = scanNesting(text, scanLimit);
+  if (deep !== undefined) {
+    let line = 1;
+    let from = 0;
+    for (let i = text.indexOf('\n'); i !== -1 && i < deep; i = text.indexOf('\n', i + 1)) {
+      line += 1;
+      from = i + 1;
+    }
+    return { ok: false, findings: [finding('YAML_TOO_DEEP_TEXT', { file, line, column: deep - from + 1, pointer: '' }, { found: scanLimit, expected: limits.maxDepth })] };
+  }
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: false });
   const at = (offset: number, pointer = ''): Location => {
@@ -77,11 +89,18 @@ export function parseYaml(file: string, text: string, limits: YamlLimits = DEFAU
       findings.push(finding('YAML_TOO_DEEP', at(n.range?.[0] ?? 0, pointer), { found: depth, expected: limits.maxDepth }));
       return;
     }
-    // An explicit tag (!!js/function, !custom, even !!str) is refused outright:
-    // the format needs none, and tags are how YAML loaders get tricked into building objects.
+    // An explicit tag (!!js/function, !custom, !!binary, !!set, even !!str) is
+    // refused outright: the format needs none, and tags are how YAML loaders get
+    // tricked into building objects (a Buffer, a Set, a Date where JSON is expected).
+    // The composed document sets `tag` only on nodes whose tag was written, so
+    // this is decided from the nodes, not by reading the text around them.
     const tagged = (n as { tag?: string }).tag;
-    if (tagged !== undefined && hasExplicitTag(text, n)) {
-      findings.push(finding('YAML_TAG', at(n.range?.[0] ?? 0, pointer), { found: tagged }));
+    if (tagged !== undefined) {
+      findings.push(finding('YAML_TAG', at(n.range?.[0] ?? 0, pointer), { found: shortTag(tagged) }));
+    }
+    // YAML's core schema reads .inf and .nan as numbers JSON cannot hold.
+    if (isScalar(n) && typeof n.value === 'number' && !Number.isFinite(n.value)) {
+      findings.push(finding('YAML_SYNTAX', at(n.range?.[0] ?? 0, pointer), { detail: `${String(n.source ?? n.value)} 不是有限数值，规则文件只接受 JSON 能表示的值 (not a finite number)` }));
     }
     if (isMap(n)) {
       for (const pair of n.items) {
@@ -141,13 +160,82 @@ export function parseYaml(file: string, text: string, limits: YamlLimits = DEFAU
   return { ok: true, source };
 }
 
-function hasExplicitTag(text: string, node: Node): boolean {
-  // yaml resolves plain scalars to tags too (tag:yaml.org,2002:int); only a
-  // tag written in the source starts with '!' right before the node.
-  const start = node.range?.[0];
-  if (start === undefined) return false;
-  const before = text.slice(Math.max(0, start - 200), start);
-  return /![^\s]*\s*$/.test(before) && /(^|[\s:,[{-])![^\s]*\s*$/.test(before);
+/**
+ * The parser recurses on nesting: 1 MB of `[` took 3–9 s to be refused after
+ * overflowing its stack, and 600 kB of `- - - …` crashed the process out of
+ * memory. One linear pass before parsing finds the first offset where flow
+ * brackets, or block indicators opening nodes on one line (`- - -`, `? ? ?`),
+ * nest deeper than the limit; quoted scalars and comments are skipped. It can
+ * only over-count real nesting, never under-count it, and the parsed tree is
+ * still measured exactly afterwards.
+ */
+export function scanNesting(text: string, maxDepth: number): number | undefined {
+  let flow = 0;
+  let atLineStart = true;
+  let lead = 0;
+  // Whether the last significant character could precede a node in block context.
+  let nodeMayStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      atLineStart = true;
+      lead = 0;
+      nodeMayStart = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') continue;
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) break;
+      i = end - 1;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      // A quoted scalar runs to its closing quote ('' and \" do not close it).
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (c === '"' && text[j] === '\\') j += 1;
+        else if (text[j] === c) {
+          if (c === "'" && text[j + 1] === "'") j += 1;
+          else break;
+        }
+      }
+      i = j;
+      atLineStart = false;
+      nodeMayStart = false;
+      continue;
+    }
+    if ((c === '-' || c === '?' || c === ':') && atLineStart && flow === 0 && /[\s]/.test(text[i + 1] ?? ' ')) {
+      lead += 1;
+      if (lead > maxDepth) return i;
+      nodeMayStart = true;
+      continue;
+    }
+    atLineStart = false;
+    if ((c === '[' || c === '{') && (flow > 0 || nodeMayStart)) {
+      flow += 1;
+      if (flow > maxDepth) return i;
+      nodeMayStart = true;
+      continue;
+    }
+    if ((c === ']' || c === '}') && flow > 0) {
+      flow -= 1;
+      nodeMayStart = false;
+      continue;
+    }
+    nodeMayStart = flow > 0 ? c === ',' || c === ':' : c === ':' && /\s/.test(text[i + 1] ?? ' ');
+    if (flow === 0 && c !== ':') {
+      // A plain scalar in block context runs to the end of the line or to ': '.
+      while (i + 1 < text.length && text[i + 1] !== '\n' && !(text[i + 1] === ':' && /\s/.test(text[i + 2] ?? ' ')) && !(text[i + 1] === '#' && /\s/.test(text[i] ?? ''))) i += 1;
+    }
+  }
+  return undefined;
+}
+
+/** Tags are echoed in messages: the standard prefix as written (!!binary), and never more than 60 characters. */
+function shortTag(tag: string): string {
+  const written = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+  return written.length > 60 ? `${written.slice(0, 57)}…` : written;
 }
 
 export function escapePointer(s: string): string {

@@ -1,0 +1,64 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestApp, stopTestApp, as, EVALUATE, type TestServer } from './harness.js';
+
+/**
+ * Hostile rule files and requests against the HTTP API (issue #15): each
+ * refusal is problem+json with its catalogue code, and the server keeps serving.
+ */
+const GOOD = readFileSync('test/fixtures/good/committee-subsidy.yaml', 'utf8');
+const YAML = { 'content-type': 'application/yaml' };
+
+describe('a bad file in the rules directory is reported and skipped, the rest served', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhidu-rules-'));
+    copyFileSync('test/fixtures/good/committee-subsidy.yaml', join(dir, 'committee-subsidy.yaml'));
+    // What stopped the server from starting: a Buffer built by an explicit tag behind a comment.
+    writeFileSync(join(dir, 'binary.yaml'), GOOD.replace('id: committee-subsidy-example', 'id: binary-example').replace('      title: 出生日期\n', '      title: 出生日期\n      x-examples: !!binary # c\n        aGVsbG8=\n'));
+    writeFileSync(join(dir, 'infinite.yaml'), GOOD.replace('id: committee-subsidy-example', 'id: infinite-example').replace('      maximum: 20\n', '      maximum: .inf\n'));
+    server = await startTestApp({ rulesDir: dir });
+  });
+  afterAll(async () => stopTestApp(server));
+
+  it('the server starts, serves the good rule set and lists the skipped files in /ready', async () => {
+    const ready = await server.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().skipped.map((f: string) => f.split('/').pop()).sort()).toEqual(['binary.yaml', 'infinite.yaml']);
+    expect(ready.json().rulesets).toBe(1);
+    const ok = await server.app.inject(as('caseworker', { method: 'POST', url: EVALUATE, payload: { facts: { role: 'member' } } }));
+    expect(ok.statusCode).toBe(200);
+    const codes = server.app.zhidu.ruleFindings.map((f) => f.code);
+    expect(codes).toEqual(expect.arrayContaining(['YAML_TAG', 'YAML_SYNTAX']));
+  });
+});
+
+describe('hostile rule files through validate and publish answer 4xx, never 500', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestApp();
+  });
+  afterAll(async () => stopTestApp(server));
+
+  const attacks: [string, string, string][] = [
+    ['tag behind a comment', GOOD.replace('      title: 出生日期\n', '      title: 出生日期\n      x-examples: !!binary # c\n        aGVsbG8=\n'), 'YAML_TAG'],
+    ['!!set', GOOD.replace('      title: 出生日期\n', '      title: 出生日期\n      x-examples: !!set { a, b }\n'), 'YAML_TAG'],
+    ['10 ^ 1000000000', GOOD.replace('"800 + 50 * terms_reelected"', '"800 + 10 ^ 1000000000"'), 'FORMULA_CONSTANT'],
+    ['0 ^ -1', GOOD.replace('"800 + 50 * terms_reelected"', '"800 + 0 ^ -1"'), 'FORMULA_CONSTANT'],
+    ['back-reference pattern', GOOD.replace('      title: 出生日期\n', () => "      title: 出生日期\n    code:\n      type: string\n      title: 编号\n      pattern: '^(a)\\1$'\n"), 'INPUT_SCHEMA'],
+  ];
+  for (const [name, yaml, code] of attacks) {
+    it(`${name}: ${code}`, async () => {
+      const v = await server.app.inject(as('editor', { method: 'POST', url: '/v1/validate', payload: yaml, headers: YAML }));
+      expect(v.statusCode).toBeLessThan(500);
+      expect(JSON.stringify(v.json())).toContain(code);
+      const p = await server.app.inject(as('editor', { method: 'POST', url: '/v1/rulesets/committee-subsidy-example/versions', payload: yaml.replace('version: 1.0.0', 'version: 9.0.0'), headers: YAML }));
+      expect(p.statusCode).toBeGreaterThanOrEqual(400);
+      expect(p.statusCode).toBeLessThan(500);
+      expect(p.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(JSON.stringify(p.json())).toContain(code);
+    });
+  }
+});
