@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { evaluate, today } from '../../src/eval/evaluate.js';
+import { decide } from '../recording.js';
 import { checkIdNumber, ID_NUMBER_PROBLEMS, maskIdNumber, maskName, maskPhone, normaliseName, normalisePhone } from '../../src/cases/applicant.js';
 import type { CaseRow, CaseState } from '../../src/store/case-store.js';
 import { decisionContent, newId, outcomeKey, pending, type DeterminationContent } from '../../src/store/log-record.js';
@@ -326,9 +327,9 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       const caller = request.caller as Caller;
       const row = await loadForChange(request, ['draft'], '提交');
       const asOf = request.body.as_of ?? today();
-      const decision = await evaluate(ctx.registry.inForce(row.ruleset_id, asOf), request.body.facts, { asOf });
+      const { decision, codes } = decide(ctx.registry.inForce(row.ruleset_id, asOf), request.body.facts, asOf);
       const now = new Date().toISOString();
-      const content = decisionContent(newId(), now, caller.name, request.body.facts, decision);
+      const content = decisionContent(newId(), now, caller.name, request.body.facts, decision, codes);
       const record = ctx.log.prepareDecision(content);
       let submitted: CaseRow | null = null;
       try {

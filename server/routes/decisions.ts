@@ -3,7 +3,8 @@ import { evaluate, today } from '../../src/eval/evaluate.js';
 import { ZhiduError } from '../../src/errors/finding.js';
 import type { Decision } from '../../src/generated/decision.js';
 import { canonicalJson } from '../../src/load/canonical-json.js';
-import { newId, pending, type DeterminationContent } from '../../src/store/log-record.js';
+import { newId, pending, type DecisionContent, type DeterminationContent } from '../../src/store/log-record.js';
+import { rederive, type VersionLookup } from '../../src/store/rederive.js';
 import { api, problemResponses } from '../schemas.js';
 import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable } from '../problem.js';
 import type { Caller } from '../api-keys.js';
@@ -40,6 +41,24 @@ async function loadDecision(ctx: ZhiduContext, id: string) {
   }
   if (!found) fail('DECISION_NOT_FOUND', { key: id }, { pointer: '/id' });
   return found;
+}
+
+/** The versions this server holds, by content hash: a record is re-derived only from the version it names. */
+export function versionLookup(ctx: ZhiduContext): VersionLookup {
+  return (id, version, hash) => {
+    const rs = ctx.registry.get(id, version);
+    return rs && rs.hash === hash ? rs : undefined;
+  };
+}
+
+/** A record's explanation, re-derived and checked; a record that does not re-derive is refused like a broken link. */
+function explained(ctx: ZhiduContext, c: DecisionContent) {
+  const r = rederive(c, versionLookup(ctx));
+  if (!r.ok) {
+    if (r.unavailable) fail('VERSION_UNAVAILABLE', { key: c.ruleset.id, found: c.ruleset.version });
+    fail('RECORD_MISMATCH', { key: c.id, detail: r.reason });
+  }
+  return r;
 }
 
 /** What changed between two decisions, on the fields a caseworker reads. */
@@ -132,12 +151,14 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
         throw new StoreUnavailable(err);
       }
       const c = found.content;
+      const { decision, format } = explained(ctx, c);
       return {
         id: c.id,
         recorded_at: c.time,
         caller: c.caller,
         facts: c.facts,
-        decision: c.explanation,
+        decision,
+        explanation_format: format,
         determinations: determinations.map(({ kind: _kind, ...d }) => d),
         seq: found.seq,
         hash: found.hash,
@@ -161,16 +182,18 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const found = await loadDecision(ctx, request.params.id);
       const c = found.content;
-      const recordedRs = ctx.registry.get(c.ruleset.id, c.ruleset.version);
-      if (!recordedRs || recordedRs.hash !== c.ruleset.hash) fail('VERSION_UNAVAILABLE', { key: c.ruleset.id, found: c.ruleset.version });
-      const again = await evaluate(recordedRs, c.facts, { asOf: c.as_of });
-      const diffs = differences(c.explanation, again);
+      // The record holds no explanation of its own: re-deriving it checks the
+      // record (status, outputs, codes, digest), and "identical" compares the
+      // explanation the record stands for with what today's code builds from it.
+      const { decision: recorded } = explained(ctx, c);
+      const again = await evaluate(ctx.registry.get(c.ruleset.id, c.ruleset.version) as NonNullable<ReturnType<typeof ctx.registry.get>>, c.facts, { asOf: c.as_of });
+      const diffs = differences(recorded, again);
       const now = today();
       let current: Record<string, unknown>;
       try {
         const rs = ctx.registry.inForce(c.ruleset.id, now);
         const decision = await evaluate(rs, c.facts, { asOf: now });
-        const list = changes(c.explanation, decision);
+        const list = changes(recorded, decision);
         // The decision date always moves; it is a change only when it changes something else.
         const meaningful = list.filter((x) => x.path !== '/as_of');
         current = { version: rs.version, as_of: now, changed: meaningful.length > 0, changes: list, decision };

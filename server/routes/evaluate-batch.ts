@@ -1,18 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
-import { evaluate, today } from '../../src/eval/evaluate.js';
+import { today } from '../../src/eval/evaluate.js';
 import { ZhiduError } from '../../src/errors/finding.js';
 import type { Decision } from '../../src/generated/decision.js';
 import type { PendingRecord } from '../../src/store/log-record.js';
 import { api, evaluateRequestValidator, problemResponses } from '../schemas.js';
 import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable, type Problem } from '../problem.js';
-import { prepareRecord, recordAll } from '../recording.js';
+import { decide, prepareRecord, recordAll } from '../recording.js';
 import { checkJson } from '../json-body.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 import { idParams } from './evaluate.js';
 
-type Outcome = { index: number; record: PendingRecord } | { index: number; problem: Problem };
+type Outcome = { index: number; prepared: { record: PendingRecord; decision: Decision } } | { index: number; problem: Problem };
 
 /** One item: validated, decided and prepared for the log — or its own problem. */
 async function decideItem(ctx: ZhiduContext, caller: Caller, id: string, index: number, item: unknown): Promise<Outcome> {
@@ -27,8 +27,7 @@ async function decideItem(ctx: ZhiduContext, caller: Caller, id: string, index: 
   try {
     const asOf = as_of ?? today();
     const rs = ctx.registry.inForce(id, asOf);
-    const decision: Decision = await evaluate(rs, facts, { asOf });
-    return { index, record: prepareRecord(ctx, caller, facts, decision) };
+    return { index, prepared: prepareRecord(ctx, caller, facts, decide(rs, facts, asOf)) };
   } catch (err) {
     if (err instanceof ZhiduError) return { index, problem: fromZhiduError(err, `/${index}`) };
     throw err;
@@ -37,12 +36,12 @@ async function decideItem(ctx: ZhiduContext, caller: Caller, id: string, index: 
 
 /** Record the decided items of a group together, then give each its line, in order. */
 async function settle(ctx: ZhiduContext, group: readonly Outcome[]): Promise<Array<Record<string, unknown>>> {
-  const records = group.flatMap((o) => ('record' in o ? [o.record] : []));
+  const records = group.flatMap((o) => ('prepared' in o ? [o.prepared] : []));
   const recorded = await recordAll(ctx, records);
   const byId = new Map(recorded.map((r) => [r.id, r]));
   return group.map((o) => {
     if ('problem' in o) return { index: o.index, problem: o.problem };
-    const r = byId.get(o.record.content.id);
+    const r = byId.get(o.prepared.record.content.id);
     return { index: o.index, ...r };
   });
 }

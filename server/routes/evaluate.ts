@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { evaluate, today } from '../../src/eval/evaluate.js';
+import { today } from '../../src/eval/evaluate.js';
 import { api, problemResponses } from '../schemas.js';
-import { record } from '../recording.js';
+import { decide, record } from '../recording.js';
 import type { Caller } from '../api-keys.js';
 
 interface EvaluateBody {
@@ -30,8 +30,7 @@ export async function evaluateRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const asOf = request.body.as_of ?? today();
       const rs = ctx.registry.inForce(request.params.id, asOf);
-      const decision = await evaluate(rs, request.body.facts, { asOf });
-      return record(ctx, request.caller as Caller, request.body.facts, decision);
+      return record(ctx, request.caller as Caller, request.body.facts, decide(rs, request.body.facts, asOf));
     },
   );
 }

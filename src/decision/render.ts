@@ -44,3 +44,9 @@ export function renderTemplate(template: string, lookup: (name: string) => strin
   for (let i = 1; i < parts.length; i += 2) out += lookup(parts[i] as string) + (parts[i + 1] as string);
   return out;
 }
+
+/** How an output's value reads: its value titles, else the value with the output's unit. */
+export function outputDisplay(def: { readonly 'x-value-titles'?: Readonly<Record<string, string>>; readonly 'x-unit'?: string }, value: unknown): string {
+  const titled = def['x-value-titles']?.[String(value)];
+  return titled ?? renderValue(value, def['x-unit'] ? { unit: def['x-unit'] } : undefined);
+}

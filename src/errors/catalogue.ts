@@ -116,6 +116,7 @@ export const ERRORS = {
   KEY_LAST_ADMIN: { status: 409, zh: '不能吊销最后一个管理员密钥 “{key}”：否则无人能再管理密钥', en: 'Cannot revoke "{key}", the last admin key: nobody could manage keys afterwards' },
   KEYS_NOT_MANAGED: { status: 409, zh: '本服务的密钥不由密钥文件管理，无法在此增删', en: 'This server\'s keys are not managed through a keys file' },
   DETERMINATION_CONFLICT: { status: 409, zh: '该决定已有经办人意见 “{found}”；如需更改，请以 supersedes 指明最新一条（{expected}）', en: 'The decision already has determination "{found}"; to change it, send supersedes with the latest one ({expected})' },
+  RECORD_MISMATCH: { status: 409, zh: '决定记录 “{key}” 与按其规则集版本重新推导的结果不符（{detail}），记录可能被改动', en: 'Decision record "{key}" does not match what its rule-set version re-derives ({detail}); the record may have been altered' },
   VERSION_UNAVAILABLE: { status: 409, zh: '记录所用的规则集 {key} 版本 {found} 未加载，无法重放', en: 'Rule set {key} version {found}, used by the record, is not loaded; cannot replay' },
   // ---- case files (办件) ----
   CASE_NOT_FOUND: { status: 404, zh: '办件 “{key}” 不存在', en: 'Case "{key}" not found' },

@@ -1,6 +1,9 @@
 import type { Truth } from '../generated/decision.js';
+import type { PreparedDerived, PreparedOutput, PreparedRule } from '../load/prepared-rule-set.js';
+import type { CompiledFormula, SlotFormula } from './formula.js';
 import { OPERATOR_FUNCTIONS } from './operators.js';
 import { parsePath } from './path-resolver.js';
+import { isDecimalText, toDecimal } from './decimal.js';
 
 /**
  * A rule set's conditions compiled once per version into synchronous
@@ -37,12 +40,56 @@ export interface CompiledRule {
 }
 
 export interface CompiledRuleSet {
-  /** Fact names, by slot: the values array is read from the values map in this order. */
+  /** Fact names, by slot: as_of first, then the inputs, the derived facts, anything else a condition names. */
   readonly slots: readonly string[];
+  /** Slot of each fact name. */
+  readonly slotOf: ReadonlyMap<string, number>;
   readonly nodeCount: number;
   readonly rules: readonly CompiledRule[];
   /** By node index, for leaves: how explain re-reads the values a condition compared. */
   readonly leaves: readonly (LeafRead | undefined)[];
+  readonly asOfSlot: number;
+  readonly inputs: readonly InputSlot[];
+  /** In declaration order, each after the facts it reads. */
+  readonly derived: readonly DerivedSlot[];
+  /** In the rule set's output order. */
+  readonly outputs: readonly ProgramOutput[];
+}
+
+export interface InputSlot {
+  readonly name: string;
+  readonly slot: number;
+  /** A number fact: a decimal string becomes a number (exact, see short-decimal.ts) or a decimal. */
+  readonly numeric: boolean;
+  /** Read with a path somewhere: keep the reference form (a decimal object), as the almanac sees it. */
+  readonly referenceForm: boolean;
+}
+
+export interface DerivedSlot {
+  readonly id: string;
+  readonly slot: number;
+  /** Slots of the facts the formula reads: it is computed only when all have values. */
+  readonly needs: readonly number[];
+  readonly run: SlotFormula;
+  readonly referenceForm: boolean;
+}
+
+export type SlotAssign =
+  | { readonly kind: 'literal'; readonly value: unknown }
+  | { readonly kind: 'formula'; readonly run: SlotFormula; readonly needs: readonly number[]; readonly formula: CompiledFormula };
+
+export interface ProgramOutput {
+  readonly output: PreparedOutput;
+  /** output.setBy, each with the code index of its rule's root condition and its assignment. */
+  readonly setBy: readonly { readonly rule: PreparedRule; readonly offset: number; readonly assign: SlotAssign }[];
+}
+
+/** What a version's program is compiled from (load-rule-set.ts prepares these once per version). */
+export interface ProgramParts {
+  readonly inputs: readonly { readonly name: string; readonly numeric: boolean }[];
+  readonly derived: readonly PreparedDerived[];
+  readonly rules: readonly PreparedRule[];
+  readonly outputs: ReadonlyMap<string, PreparedOutput>;
 }
 
 export interface LeafRead {
@@ -54,6 +101,8 @@ export interface LeafRead {
 interface Counter {
   n: number;
   readonly leaves: (LeafRead | undefined)[];
+  /** Slots some condition reads with a path. */
+  readonly pathSlots: Set<number>;
 }
 
 interface WhenNode {
@@ -66,7 +115,16 @@ interface WhenNode {
   path?: string;
 }
 
-export function compileRuleSet(whens: readonly unknown[]): CompiledRuleSet {
+/** Counts compilations (one per rule-set version is the contract: see compileCount). */
+let compilations = 0;
+
+/** How many rule-set versions this process has compiled: tests assert one compile per publish. */
+export function compileCount(): number {
+  return compilations;
+}
+
+export function compileRuleSet(parts: ProgramParts): CompiledRuleSet {
+  compilations += 1;
   const slots: string[] = [];
   const slotOf = new Map<string, number>();
   const slot = (name: string): number => {
@@ -78,17 +136,64 @@ export function compileRuleSet(whens: readonly unknown[]): CompiledRuleSet {
     }
     return s;
   };
-  const counter: Counter = { n: 0, leaves: [] };
+  const asOfSlot = slot('as_of');
+  for (const i of parts.inputs) slot(i.name);
+  for (const d of parts.derived) slot(d.id);
+  const counter: Counter = { n: 0, leaves: [], pathSlots: new Set() };
   const rules: CompiledRule[] = [];
-  for (const when of whens) {
+  for (const rule of parts.rules) {
     const offset = counter.n;
-    const run = compileNode(when as WhenNode, slot, counter);
+    const run = compileNode(rule.definition.when as WhenNode, slot, counter);
     rules.push({ offset, size: counter.n - offset, run });
   }
-  return { slots, nodeCount: counter.n, rules, leaves: counter.leaves };
+  const inputs = parts.inputs.map((i) => {
+    const s = slot(i.name);
+    return { name: i.name, slot: s, numeric: i.numeric, referenceForm: counter.pathSlots.has(s) };
+  });
+  const derived = parts.derived.map((d) => {
+    const s = slot(d.id);
+    return { id: d.id, slot: s, needs: d.formula.symbols.map(slot), run: d.formula.bind(slot), referenceForm: counter.pathSlots.has(s) };
+  });
+  const outputs = [...parts.outputs.values()].map((output) => ({
+    output,
+    setBy: output.setBy.map((rule) => {
+      const a = rule.assignments.get(output.id);
+      const assign: SlotAssign =
+        a === undefined || a.kind === 'literal'
+          ? { kind: 'literal', value: a?.value }
+          : { kind: 'formula', run: a.formula.bind(slot), needs: a.formula.symbols.map(slot), formula: a.formula };
+      return { rule, offset: (rules[rule.index] as CompiledRule).offset, assign };
+    }),
+  }));
+  return { slots, slotOf, nodeCount: counter.n, rules, leaves: counter.leaves, asOfSlot, inputs, derived, outputs };
 }
 
-/** Fill the values array a compiled rule set reads: one lookup per fact, not per condition. */
+/**
+ * The values array of one decision from its checked input facts: one read per
+ * fact. Decimal strings of number facts become plain numbers when they are
+ * short decimals (exactly the decimal written), else decimals.
+ */
+export function loadSlots(compiled: CompiledRuleSet, inputs: Record<string, unknown>, asOf: string): unknown[] {
+  const v = new Array<unknown>(compiled.slots.length);
+  v[compiled.asOfSlot] = asOf;
+  for (const i of compiled.inputs) {
+    const value = inputs[i.name];
+    if (value === undefined || value === null) continue;
+    v[i.slot] = i.numeric && typeof value === 'string' && isDecimalText(value) ? (i.referenceForm ? toDecimal(value) : numberOfText(value)) : value;
+  }
+  return v;
+}
+
+/** A decimal text of at most 15 digits is a short decimal: Number() gives the double that denotes it. */
+function numberOfText(text: string): unknown {
+  if (text.length <= 16) {
+    const digits = text.length - (text.charCodeAt(0) === 45 ? 1 : 0) - (text.includes('.') ? 1 : 0);
+    if (digits <= 15) return Number(text);
+  }
+  return toDecimal(text);
+}
+
+/** Fill the values array a compiled rule set reads from a values map (the reference path's). */
 export function readSlots(compiled: CompiledRuleSet, values: ReadonlyMap<string, unknown>): unknown[] {
   const v = new Array<unknown>(compiled.slots.length);
   for (let i = 0; i < compiled.slots.length; i++) v[i] = values.get(compiled.slots[i] as string);
@@ -130,13 +235,17 @@ function compileNode(node: WhenNode, slot: (name: string) => number, counter: Co
   }
   const fn = OPERATOR_FUNCTIONS[node.operator as string];
   if (!fn) throw new Error(`unknown operator ${String(node.operator)}`);
-  const read = reader(slot(node.fact as string), node.path);
+  const factSlot = slot(node.fact as string);
+  if (node.path) counter.pathSlots.add(factSlot);
+  const read = reader(factSlot, node.path);
   const value = node.value;
   // json-rules-engine's almanac treats any object with an own `fact` key as a fact reference.
   const isRef = value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, 'fact');
   if (isRef) {
     const ref = value as { fact: string; path?: string };
-    const readRef = reader(slot(ref.fact), ref.path);
+    const refSlot = slot(ref.fact);
+    if (ref.path) counter.pathSlots.add(refSlot);
+    const readRef = reader(refSlot, ref.path);
     counter.leaves[index] = { actual: read, expected: readRef };
     return (v, codes) => {
       const a = read(v);

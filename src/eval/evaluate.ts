@@ -8,9 +8,10 @@ import { canonicalJson } from '../load/canonical-json.js';
 import { isIsoDate } from './calendar.js';
 import { traceCondition, traceFromCodes, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
 import { ruleGrounds, forAnotherMatter, pendingFacts } from '../decision/grounds.js';
-import { readSlots, TRUTH_OF_CODE, type CompiledRule } from './compile.js';
-import { renderValue, renderTemplate } from '../decision/render.js';
-import { headlineId } from './headline.js';
+import { loadSlots, CODE_FALSE, CODE_NOT_EVALUATED, CODE_TRUE, CODE_UNKNOWN, type CompiledRule, type ProgramOutput } from './compile.js';
+import { renderValue, renderTemplate, outputDisplay } from '../decision/render.js';
+import { shortText } from './short-decimal.js';
+import { headlineId, headlineForMatter, selectorFact } from './headline.js';
 
 export interface EvaluateOptions {
   /** Decision date, YYYY-MM-DD; defaults to today (UTC). */
@@ -33,7 +34,9 @@ export async function evaluate(rs: PreparedRuleSet, rawFacts: unknown, options: 
 /**
  * What a compiled evaluation decides, and no more: the outputs, the status,
  * one code per condition node (see compile.ts), and the per-decision state
- * explain() needs to build the full Decision later, if ever.
+ * explain() needs to build the full Decision later, if ever. `values`,
+ * `slots` and `derived` are built on first read: a caller that only needs
+ * the outcome never pays for them.
  */
 export interface CompactDecision {
   readonly outputs: Record<string, OutputValue>;
@@ -43,21 +46,124 @@ export interface CompactDecision {
   readonly inputs: Record<string, unknown>;
   readonly derived: Record<string, unknown>;
   readonly values: ReadonlyMap<string, unknown>;
-  /** The values map read into the compiled rule set's fact slots. */
+  /** The values in the compiled rule set's fact slots, in the reference path's form (decimals as decimal objects). */
   readonly slots: readonly unknown[];
   readonly missingFromFormulas: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-/** Synchronous: no engine, no promises, no cloned conditions. */
+/**
+ * The result object: the fast values array stays private; the reference-form
+ * views explain() reads are derived from it once, on demand.
+ */
+class Compact implements CompactDecision {
+  private view: unknown[] | undefined;
+  private map: Map<string, unknown> | undefined;
+  private plain: Record<string, unknown> | undefined;
+
+  constructor(
+    private readonly rs: PreparedRuleSet,
+    readonly outputs: Record<string, OutputValue>,
+    readonly status: Decision['status'],
+    readonly codes: Uint8Array,
+    readonly asOf: string,
+    readonly inputs: Record<string, unknown>,
+    private readonly fast: readonly unknown[],
+    readonly missingFromFormulas: ReadonlyMap<string, ReadonlySet<string>>,
+  ) {}
+
+  get slots(): readonly unknown[] {
+    if (this.view === undefined) {
+      const compiled = this.rs.compiled;
+      const view = this.fast.slice();
+      for (const i of compiled.inputs) if (i.numeric) view[i.slot] = referenceInput(this.inputs[i.name], true);
+      for (const d of compiled.derived) {
+        const x = view[d.slot];
+        if (typeof x === 'number') view[d.slot] = toDecimal(x);
+      }
+      this.view = view;
+    }
+    return this.view;
+  }
+
+  get values(): ReadonlyMap<string, unknown> {
+    if (this.map === undefined) {
+      // The reference path's order: as_of, the inputs as given, the derived facts.
+      const map = new Map<string, unknown>([['as_of', this.asOf]]);
+      for (const key in this.inputs) {
+        const value = this.inputs[key];
+        if (value === undefined || value === null) continue;
+        map.set(key, referenceInput(value, this.rs.facts.get(key)?.kind === 'number'));
+      }
+      const view = this.slots;
+      for (const d of this.rs.compiled.derived) if (view[d.slot] !== undefined) map.set(d.id, view[d.slot]);
+      this.map = map;
+    }
+    return this.map;
+  }
+
+  get derived(): Record<string, unknown> {
+    if (this.plain === undefined) {
+      const plain: Record<string, unknown> = {};
+      for (const d of this.rs.compiled.derived) {
+        const x = this.fast[d.slot];
+        plain[d.id] = x === undefined ? null : plainOfFormula(x);
+      }
+      this.plain = plain;
+    }
+    return this.plain;
+  }
+}
+
+/** An input value as the reference path holds it: decimal strings of number facts as decimals. */
+function referenceInput(value: unknown, numeric: boolean): unknown {
+  return numeric && typeof value === 'string' && isDecimalText(value) ? toDecimal(value) : value;
+}
+
+/** A formula's value in JSON: numbers (plain or decimal) as exact decimal text. */
+function plainOfFormula(x: unknown): unknown {
+  if (typeof x === 'number') return shortText(x) ?? decimalText(toDecimal(x));
+  return toPlain(x);
+}
+
+let lastAsOf = '';
+
+function checkedAsOf(asOf: string): string {
+  // The same decision date arrives in decision after decision; it is checked once.
+  if (asOf !== lastAsOf) {
+    if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
+    lastAsOf = asOf;
+  }
+  return asOf;
+}
+
+const NO_MISSING: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+
+/** Synchronous: no engine, no promises, no cloned conditions, no maps: one values array and the codes. */
 export function evaluateCompact(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions = {}): CompactDecision {
-  const facts = factValues(rs, rawFacts, options);
+  const asOf = checkedAsOf(options.asOf ?? today());
+  const inputs = checkFacts(rs, rawFacts);
   const compiled = rs.compiled;
-  const slots = readSlots(compiled, facts.values);
+  const v = loadSlots(compiled, inputs, asOf);
+  for (const d of compiled.derived) {
+    if (!allDefined(v, d.needs)) continue;
+    let x: unknown;
+    try {
+      x = d.run(v);
+    } catch (err) {
+      throw new ZhiduError('FORMULA_EVAL', { key: d.id, detail: (err as Error).message });
+    }
+    v[d.slot] = d.referenceForm && typeof x === 'number' ? toDecimal(x) : x;
+  }
   const codes = new Uint8Array(compiled.nodeCount);
-  const results: Truth[] = [];
-  for (const rule of compiled.rules) results.push(TRUTH_OF_CODE[rule.run(slots, codes)] as Truth);
-  const decided = decideOutputs(rs, results, facts.values);
-  return { ...decided, codes, asOf: facts.asOf, inputs: facts.inputs, derived: facts.derived, values: facts.values, slots };
+  const rules = compiled.rules;
+  for (let i = 0; i < rules.length; i++) (rules[i] as CompiledRule).run(v, codes);
+  const decided = decideOutputs(rs, codes, v, undefined);
+  return new Compact(rs, decided.outputs, decided.status, codes, asOf, inputs, v, decided.missingFromFormulas ?? NO_MISSING);
+}
+
+function allDefined(v: readonly unknown[], slots: readonly number[]): boolean {
+  for (let i = 0; i < slots.length; i++) if (v[slots[i] as number] === undefined) return false;
+  return true;
 }
 
 /** The full Decision of a compact result, identical to the reference path's. */
@@ -65,9 +171,10 @@ export function explain(rs: PreparedRuleSet, compact: CompactDecision): Decision
   const compiled = rs.compiled;
   const actuals: ActualCache = new Map();
   const traces: RuleTrace[] = [];
+  const slots = compact.slots;
   for (const rule of rs.rules) {
     const at = { i: (compiled.rules[rule.index] as CompiledRule).offset };
-    traces.push(ruleTrace(rule, traceFromCodes(rule.template, compact.codes, at, compiled.leaves, compact.slots, rs.facts, actuals)));
+    traces.push(ruleTrace(rule, traceFromCodes(rule.template, compact.codes, at, compiled.leaves, slots, rs.facts, actuals)));
   }
   return assemble(rs, compact, compact, traces);
 }
@@ -81,7 +188,8 @@ export async function evaluateReference(rs: PreparedRuleSet, rawFacts: unknown, 
   const byName = await engineResults(rs, facts.values);
 
   const traces: RuleTrace[] = [];
-  const results: Truth[] = [];
+  // Each rule's result at its root condition's code index, the layout decideOutputs reads.
+  const codes = new Uint8Array(rs.compiled.nodeCount);
   const actuals: ActualCache = new Map();
   for (const rule of rs.rules) {
     const engineResult = byName.get(rule.id);
@@ -89,9 +197,10 @@ export async function evaluateReference(rs: PreparedRuleSet, rawFacts: unknown, 
       ? traceCondition(engineResult.conditions as never, rule.template, rs.facts, actuals)
       : { kind: 'all', result: 'not_evaluated', children: [] };
     traces.push(ruleTrace(rule, condition));
-    results.push(condition.result);
+    codes[(rs.compiled.rules[rule.index] as CompiledRule).offset] = CODE_OF_TRUTH[condition.result];
   }
-  return assemble(rs, facts, decideOutputs(rs, results, facts.values), traces);
+  const decided = decideOutputs(rs, codes, undefined, facts.values);
+  return assemble(rs, facts, { ...decided, missingFromFormulas: decided.missingFromFormulas ?? NO_MISSING }, traces);
 }
 
 /** The raw json-rules-engine run, for differential tests. */
@@ -154,22 +263,34 @@ function ruleTrace(rule: PreparedRule, condition: ConditionTrace): RuleTrace {
   return trace;
 }
 
+const CODE_OF_TRUTH: Record<Truth, number> = { not_evaluated: CODE_NOT_EVALUATED, true: CODE_TRUE, false: CODE_FALSE, unknown: CODE_UNKNOWN };
+
 interface Decided {
   readonly outputs: Record<string, OutputValue>;
   readonly status: Decision['status'];
-  readonly missingFromFormulas: Map<string, Set<string>>;
+  readonly missingFromFormulas: Map<string, Set<string>> | undefined;
 }
 
-function decideOutputs(rs: PreparedRuleSet, results: readonly Truth[], values: ReadonlyMap<string, unknown>): Decided {
-  const missingFromFormulas = new Map<string, Set<string>>();
+/**
+ * Outputs by priority / collect / default, for both paths: the compiled one
+ * passes its values array (`v`, fast formulas), the reference one its values
+ * map (decimal.js formulas). Rule results are read at each rule's root code.
+ */
+function decideOutputs(rs: PreparedRuleSet, codes: Uint8Array, v: unknown[] | undefined, values: ReadonlyMap<string, unknown> | undefined): Decided {
+  const state: OutputState = { codes, v, values, missing: undefined };
   const outputs: Record<string, OutputValue> = {};
-  for (const output of rs.outputs.values()) {
-    outputs[output.id] = decideOutput(output, results, values, missingFromFormulas);
-  }
-  const headline = outputs[headlineId(rs, values)] as OutputValue;
-  return { outputs, status: headline.status === 'unknown' ? 'undetermined' : 'decided', missingFromFormulas };
+  for (const po of rs.compiled.outputs) outputs[po.output.id] = decideOutput(po, state);
+  const headline = outputs[v ? headlineOfSlots(rs, v) : headlineId(rs, values as ReadonlyMap<string, unknown>)] as OutputValue;
+  return { outputs, status: headline.status === 'unknown' ? 'undetermined' : 'decided', missingFromFormulas: state.missing };
 }
 
+/** headlineId over the values array: the matter selector read from its slot. */
+function headlineOfSlots(rs: PreparedRuleSet, v: readonly unknown[]): string {
+  if (!rs.definition.matter_outcomes) return rs.definition.outcome;
+  const selector = selectorFact(rs);
+  const slot = selector === undefined ? undefined : rs.compiled.slotOf.get(selector);
+  return headlineForMatter(rs, slot === undefined ? undefined : v[slot]);
+}
 /** Reasons, failed pathways, missing facts and ambiguities: the same for both evaluation paths. */
 function assemble(
   rs: PreparedRuleSet,
@@ -272,39 +393,40 @@ function hasAll(values: ReadonlyMap<string, unknown>, names: readonly string[]):
   return true;
 }
 
-function displayOf(def: PreparedOutput['definition'], value: unknown): string {
-  const titled = def['x-value-titles']?.[String(value)];
-  return titled ?? renderValue(value, def['x-unit'] ? { unit: def['x-unit'] } : undefined);
+interface OutputState {
+  readonly codes: Uint8Array;
+  readonly v: unknown[] | undefined;
+  readonly values: ReadonlyMap<string, unknown> | undefined;
+  missing: Map<string, Set<string>> | undefined;
 }
 
-function decideOutput(
-  output: PreparedOutput,
-  results: readonly Truth[],
-  values: ReadonlyMap<string, unknown>,
-  missingFromFormulas: Map<string, Set<string>>,
-): OutputValue {
+type Setter = ProgramOutput['setBy'][number];
+
+function decideOutput(po: ProgramOutput, state: OutputState): OutputValue {
+  const output = po.output;
   const def = output.definition;
-  const held: PreparedRule[] = [];
+  const codes = state.codes;
+  const held: Setter[] = [];
   let openTop = 0;
   let anyOpen = false;
-  for (const r of output.setBy) {
-    const t = results[r.index];
-    if (t === 'true') held.push(r);
-    else if (t === 'unknown' || t === 'not_evaluated') {
+  for (const s of po.setBy) {
+    const t = codes[s.offset];
+    if (t === CODE_TRUE) held.push(s);
+    else if (t === CODE_UNKNOWN || t === CODE_NOT_EVALUATED) {
       anyOpen = true;
-      if (r.priority > openTop) openTop = r.priority;
+      if (s.rule.priority > openTop) openTop = s.rule.priority;
     }
   }
   if (def.collect) {
     if (anyOpen) return makeOutput(output, 'unknown', null, held);
     if (held.length === 0) {
-      if (def.default !== undefined) return makeOutput(output, 'default', def.default, [], displayOf(def, def.default));
-      return makeOutput(output, 'default', [], [], '（无）');
+      if (def.default !== undefined) return makeOutput(output, 'default', def.default, NONE, outputDisplay(def, def.default));
+      return makeOutput(output, 'default', [], NONE, '（无）');
     }
     const list: unknown[] = [];
     const seen = new Set<string>();
-    for (const r of held) {
-      const v = assign(r, output.id, values, missingFromFormulas);
+    for (const s of held) {
+      const v = assign(s, output.id, state);
       if (v === undefined) return makeOutput(output, 'unknown', null, held);
       const key = canonicalJson(v);
       if (!seen.has(key)) {
@@ -312,36 +434,45 @@ function decideOutput(
         list.push(v);
       }
     }
-    return makeOutput(output, 'set', list, held, list.map((v) => displayOf(def, v)).join('、'));
+    return makeOutput(output, 'set', list, held, list.map((v) => outputDisplay(def, v)).join('、'));
   }
 
   if (held.length === 0) {
-    if (anyOpen) return makeOutput(output, 'unknown', null, []);
-    if (def.default !== undefined) return makeOutput(output, 'default', def.default, [], displayOf(def, def.default));
-    return makeOutput(output, 'unset', null, []);
+    if (anyOpen) return makeOutput(output, 'unknown', null, NONE);
+    if (def.default !== undefined) return makeOutput(output, 'default', def.default, NONE, outputDisplay(def, def.default));
+    return makeOutput(output, 'unset', null, NONE);
   }
   let top = 0;
-  for (const r of held) if (r.priority > top) top = r.priority;
+  for (const s of held) if (s.rule.priority > top) top = s.rule.priority;
   // A higher-priority rule still undecided could override what holds now.
-  if (openTop > top) return makeOutput(output, 'unknown', null, []);
-  const winners = held.filter((r) => r.priority === top);
-  const computed = winners.map((r) => assign(r, output.id, values, missingFromFormulas));
+  if (openTop > top) return makeOutput(output, 'unknown', null, NONE);
+  if (held.length === 1) {
+    // The common case: one rule sets the output.
+    const only = held[0] as Setter;
+    const value = assign(only, output.id, state);
+    if (value === undefined) return makeOutput(output, 'unknown', null, held);
+    return makeOutput(output, 'set', value, held, outputDisplay(def, value));
+  }
+  const winners = held.filter((s) => s.rule.priority === top);
+  const computed = winners.map((s) => assign(s, output.id, state));
   if (computed.some((v) => v === undefined)) return makeOutput(output, 'unknown', null, winners);
   if (computed.length > 1 && new Set(computed.map((v) => canonicalJson(v))).size > 1) {
     throw new ZhiduError('OUTPUT_CONFLICT', {
       key: output.id,
-      found: winners.map((r, i) => `${r.id}=${JSON.stringify(computed[i])}`).join(', '),
+      found: winners.map((s, i) => `${s.rule.id}=${JSON.stringify(computed[i])}`).join(', '),
     });
   }
   const value = computed[0];
-  return makeOutput(output, 'set', value, winners, displayOf(def, value));
+  return makeOutput(output, 'set', value, winners, outputDisplay(def, value));
 }
 
+const NONE: readonly Setter[] = [];
+
 // Built by assignment, not spreads or per-call closures: this runs for every output of every decision.
-function makeOutput(output: PreparedOutput, status: OutputValue['status'], value: unknown, rules: readonly PreparedRule[], display?: string): OutputValue {
+function makeOutput(output: PreparedOutput, status: OutputValue['status'], value: unknown, setters: readonly Setter[], display?: string): OutputValue {
   const def = output.definition;
   const ids: string[] = [];
-  for (const r of rules) ids.push(r.id);
+  for (const s of setters) ids.push(s.rule.id);
   const out: OutputValue = { id: output.id, title: def.title, status, value, rules: ids };
   const unit = def['x-unit'];
   if (unit) out.unit = unit;
@@ -350,37 +481,40 @@ function makeOutput(output: PreparedOutput, status: OutputValue['status'], value
 }
 
 /** The value a holding rule gives an output; undefined when its formula needs a missing fact. */
-function assign(rule: PreparedRule, output: string, values: ReadonlyMap<string, unknown>, missing: Map<string, Set<string>>): unknown {
-  const v = assignRaw(rule, output, values, missing);
-  if (v === undefined) return undefined;
-  const type = outputTypeOf(rule, output);
-  // Decimal outputs travel as exact strings; JSON numbers would invite float arithmetic downstream.
-  if (type === 'decimal' && (typeof v === 'number' || isDecimal(v))) return decimalText(toDecimal(v as number));
-  return toPlain(v);
-}
-
-function outputTypeOf(rule: PreparedRule, output: string): string | undefined {
-  return rule.outputTypes.get(output);
-}
-
-function assignRaw(rule: PreparedRule, output: string, values: ReadonlyMap<string, unknown>, missing: Map<string, Set<string>>): unknown {
-  const a = rule.assignments.get(output);
-  if (!a) return undefined;
-  if (a.kind === 'literal') return a.value;
-  const absent = a.formula.symbols.filter((s) => !values.has(s));
-  if (absent.length > 0) {
+function assign(setter: Setter, output: string, state: OutputState): unknown {
+  const a = setter.assign;
+  const type = setter.rule.outputTypes.get(output);
+  if (a.kind === 'literal') {
+    const v = a.value;
+    if (v === undefined) return undefined;
+    // Decimal outputs travel as exact strings; JSON numbers would invite float arithmetic downstream.
+    if (type === 'decimal' && (typeof v === 'number' || isDecimal(v))) return decimalText(toDecimal(v as number));
+    return toPlain(v);
+  }
+  const v = state.v;
+  let absent: string[] | undefined;
+  for (let i = 0; i < a.needs.length; i++) {
+    const symbol = a.formula.symbols[i] as string;
+    if (v ? v[a.needs[i] as number] === undefined : !(state.values as ReadonlyMap<string, unknown>).has(symbol)) (absent ??= []).push(symbol);
+  }
+  if (absent !== undefined) {
+    const missing = (state.missing ??= new Map());
     for (const s of absent) {
       const set = missing.get(s) ?? new Set<string>();
-      set.add(rule.id);
+      set.add(setter.rule.id);
       missing.set(s, set);
     }
     return undefined;
   }
+  let x: unknown;
   try {
-    return a.formula.evaluate(values);
+    x = v ? a.run(v) : a.formula.evaluate(state.values as ReadonlyMap<string, unknown>);
   } catch (err) {
-    throw new ZhiduError('FORMULA_EVAL', { key: `${rule.id}.${output}`, detail: (err as Error).message });
+    throw new ZhiduError('FORMULA_EVAL', { key: `${setter.rule.id}.${output}`, detail: (err as Error).message });
   }
+  if (typeof x === 'number') return plainOfFormula(x);
+  if (type === 'decimal' && isDecimal(x)) return decimalText(x);
+  return toPlain(x);
 }
 
 /**

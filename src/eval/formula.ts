@@ -1,6 +1,7 @@
 import type { MathNode } from 'mathjs';
 import { math, asDecimal, isDecimal, toDecimal, type Decimal } from './decimal.js';
 import { parseDate, yearsBetween, monthsBetween, daysBetween, addDays, addMonths, formatDate, type CalendarDate } from './calendar.js';
+import { addShort, mulShort, divShort, modShort, roundShort, scaleOf } from './short-decimal.js';
 
 /**
  * Formulas are text from rule files, so they are hostile: mathjs parses them
@@ -47,7 +48,17 @@ export interface CompiledFormula {
   /** Fact names the formula reads. */
   readonly symbols: readonly string[];
   evaluate(scope: ReadonlyMap<string, unknown>): unknown;
+  /**
+   * The same formula over a values array (slot per fact), with exact
+   * arithmetic on plain numbers where it is provably exact
+   * (src/eval/short-decimal.ts). Its result may be a JS number (denoting the
+   * decimal String(n)) where evaluate() gives a decimal; the value is the same.
+   */
+  bind(slotOf: (name: string) => number): SlotFormula;
 }
+
+/** A formula bound to fact slots: reads v[slot], returns a decimal, a JS number, a boolean or a string. */
+export type SlotFormula = (v: readonly unknown[]) => unknown;
 
 export type FormulaProblem =
   | { kind: 'syntax'; detail: string }
@@ -142,6 +153,10 @@ export function compileFormula(
       symbols: [...symbols],
       evaluate(scope) {
         return normalise(run(scope));
+      },
+      bind(slotOf) {
+        const fast = compileFast(root, slotOf);
+        return (v) => normaliseFast(fast(v));
       },
     },
   };
@@ -356,6 +371,172 @@ function normalise(value: unknown): unknown {
     return (value as { toArray(): unknown[] }).toArray().map(normalise);
   }
   throw new Error(`formula produced an unsupported value: ${String(value)}`);
+}
+
+/**
+ * The slot-bound compilation: each operator first tries the exact
+ * plain-number path when both operands are JS numbers, and otherwise (or
+ * when the exact result would not be short) does what compileNode does, with
+ * the same decimal.js operations and the same error messages.
+ */
+type FastRun = (v: readonly unknown[]) => unknown;
+
+/** A constant as a plain number when it is a short decimal (same value), else as parsed. */
+function fastConstant(v: unknown): unknown {
+  if (typeof v === 'number') return scaleOf(v) >= 0 ? v : new BigNumber(String(v));
+  if (isDecimal(v) && v.isFinite()) {
+    const n = Number(v.toString());
+    if (scaleOf(n) >= 0 && toDecimal(n).eq(v)) return n;
+  }
+  return v;
+}
+
+const CALENDAR_RAW: Record<string, (args: unknown[]) => unknown> = {
+  years_between: (args) => yearsBetween(requireDate(args[0], 'years_between'), requireDate(args[1], 'years_between')),
+  months_between: (args) => monthsBetween(requireDate(args[0], 'months_between'), requireDate(args[1], 'months_between')),
+  days_between: (args) => daysBetween(requireDate(args[0], 'days_between'), requireDate(args[1], 'days_between')),
+  year_of: (args) => requireDate(args[0], 'year_of').y,
+};
+
+function compileFast(node: MathNode, slotOf: (name: string) => number): FastRun {
+  const n = node as unknown as Record<string, unknown>;
+  switch (node.type) {
+    case 'ConstantNode': {
+      const value = fastConstant(n.value);
+      return () => value;
+    }
+    case 'ParenthesisNode':
+      return compileFast(n.content as MathNode, slotOf);
+    case 'SymbolNode': {
+      const slot = slotOf(n.name as string);
+      return (v) => v[slot];
+    }
+    case 'ConditionalNode': {
+      const c = compileFast(n.condition as MathNode, slotOf);
+      const t = compileFast(n.trueExpr as MathNode, slotOf);
+      const f = compileFast(n.falseExpr as MathNode, slotOf);
+      return (v) => (truthy(c(v)) ? t(v) : f(v));
+    }
+    case 'OperatorNode': {
+      const fn = n.fn as string;
+      const args = (n.args as MathNode[]).map((a) => compileFast(a, slotOf));
+      const [a, b] = args as [FastRun, FastRun];
+      switch (fn) {
+        case 'unaryMinus':
+          return (v) => {
+            const x = a(v);
+            return typeof x === 'number' ? -x : num(x, '-').neg();
+          };
+        case 'unaryPlus':
+          return (v) => {
+            const x = a(v);
+            return typeof x === 'number' ? x : num(x, '+');
+          };
+        case 'not':
+          return (v) => !truthy(a(v));
+        case 'and':
+          return (v) => truthy(a(v)) && truthy(b(v));
+        case 'or':
+          return (v) => truthy(a(v)) || truthy(b(v));
+        default: {
+          const op = BINARY[fn];
+          if (!op) throw new Error(`operator ${fn} is not allowed`);
+          const fast = FAST_BINARY[fn];
+          if (!fast) return (v) => op(a(v), b(v));
+          return (v) => {
+            const x = a(v);
+            const y = b(v);
+            if (typeof x === 'number' && typeof y === 'number') {
+              const r = fast(x, y);
+              if (r !== undefined) return r;
+            }
+            return op(x, y);
+          };
+        }
+      }
+    }
+    case 'FunctionNode': {
+      const name = ((n.fn as Record<string, unknown>).name as string) ?? '';
+      const impl = FUNCTIONS[name];
+      if (!impl) throw new Error(`function ${name} is not allowed`);
+      const args = (n.args as MathNode[]).map((a) => compileFast(a, slotOf));
+      const calendar = CALENDAR_RAW[name];
+      if (calendar) return (v) => calendar(args.map((f) => asReference(f(v))));
+      const fast = FAST_FUNCTIONS[name];
+      if (name === 'equalText') {
+        // String() of a decimal and of a double may differ in form; compare as the reference does.
+        return (v) => impl(args.map((f) => asReference(f(v))));
+      }
+      return (v) => {
+        const values = args.map((f) => f(v));
+        if (fast) {
+          const r = fast(values);
+          if (r !== undefined) return r;
+        }
+        return impl(values);
+      };
+    }
+    default:
+      throw new Error(`${node.type} is not allowed`);
+  }
+}
+
+/** A JS number as the reference path holds it: the decimal it denotes. */
+function asReference(v: unknown): unknown {
+  return typeof v === 'number' ? toDecimal(v) : v;
+}
+
+/** Exact on two JS numbers, or undefined to take the decimal path (which also throws the errors). */
+const FAST_BINARY: Record<string, (a: number, b: number) => unknown> = {
+  add: (a, b) => addShort(a, b, 1),
+  subtract: (a, b) => addShort(a, b, -1),
+  multiply: (a, b) => mulShort(a, b),
+  divide: (a, b) => (b === 0 ? undefined : divShort(a, b)),
+  mod: (a, b) => (b === 0 ? undefined : modShort(a, b)),
+  // Comparing two doubles is comparing the decimals they denote (short-decimal.ts).
+  equal: (a, b) => a === b,
+  unequal: (a, b) => a !== b,
+  smaller: (a, b) => a < b,
+  larger: (a, b) => a > b,
+  smallerEq: (a, b) => a <= b,
+  largerEq: (a, b) => a >= b,
+};
+
+function allNumbers(values: readonly unknown[]): values is number[] {
+  for (const x of values) if (typeof x !== 'number') return false;
+  return values.length > 0;
+}
+
+/** Functions with an exact plain-number path; undefined falls back to FUNCTIONS. */
+const FAST_FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
+  min: (args) => {
+    if (!allNumbers(args)) return undefined;
+    let m = args[0] as number;
+    for (const x of args) if (x < m) m = x;
+    return m;
+  },
+  max: (args) => {
+    if (!allNumbers(args)) return undefined;
+    let m = args[0] as number;
+    for (const x of args) if (x > m) m = x;
+    return m;
+  },
+  round: (args) => {
+    const x = args[0];
+    if (typeof x !== 'number') return undefined;
+    if (args.length === 1) return roundShort(x, 0);
+    const places = args[1];
+    return typeof places === 'number' ? roundShort(x, places) : undefined;
+  },
+  floor: (args) => (typeof args[0] === 'number' && scaleOf(args[0]) >= 0 ? Math.floor(args[0]) : undefined),
+  ceil: (args) => (typeof args[0] === 'number' && scaleOf(args[0]) >= 0 ? Math.ceil(args[0]) : undefined),
+  fix: (args) => (typeof args[0] === 'number' && scaleOf(args[0]) >= 0 ? Math.trunc(args[0]) : undefined),
+  abs: (args) => (typeof args[0] === 'number' ? Math.abs(args[0]) : undefined),
+  mod: (args) => (typeof args[0] === 'number' && typeof args[1] === 'number' ? FAST_BINARY.mod!(args[0], args[1]) : undefined),
+};
+
+function normaliseFast(value: unknown): unknown {
+  return typeof value === 'number' ? value : normalise(value);
 }
 
 export type { Decimal };

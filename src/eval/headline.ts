@@ -8,14 +8,14 @@ import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
  * left "undetermined" for want of facts the question does not need.
  */
 export function headlineId(rs: PreparedRuleSet, values: ReadonlyMap<string, unknown>): string {
+  const selector = rs.definition.matter_outcomes ? selectorFact(rs) : undefined;
+  return headlineForMatter(rs, selector === undefined ? undefined : values.get(selector));
+}
+
+/** headlineId given the selector fact's value (the compiled evaluator reads it from its values array). */
+export function headlineForMatter(rs: PreparedRuleSet, matter: unknown): string {
   const byMatter = rs.definition.matter_outcomes;
-  if (byMatter) {
-    const selector = selectorFact(rs);
-    if (selector !== undefined) {
-      const matter = values.get(selector);
-      if (typeof matter === 'string' && Object.prototype.hasOwnProperty.call(byMatter, matter)) return byMatter[matter] as string;
-    }
-  }
+  if (byMatter && typeof matter === 'string' && Object.prototype.hasOwnProperty.call(byMatter, matter)) return byMatter[matter] as string;
   return rs.definition.outcome;
 }
 

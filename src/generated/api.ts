@@ -21,6 +21,9 @@ export type BatchRequest = EvaluateRequest[];
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
  * via the `definition` "conditionTrace".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "conditionTrace".
  */
 export type ConditionTrace =
   | FactCheck
@@ -30,6 +33,9 @@ export type ConditionTrace =
        * Three-valued result; not_evaluated when evaluation stopped before this condition.
        *
        * This interface was referenced by `Decision`'s JSON-Schema
+       * via the `definition` "truth".
+       *
+       * This interface was referenced by `Decision1`'s JSON-Schema
        * via the `definition` "truth".
        */
       result: 'true' | 'false' | 'unknown' | 'not_evaluated';
@@ -188,6 +194,9 @@ export interface Decision {
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
  * via the `definition` "outputValue".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "outputValue".
  */
 export interface OutputValue {
   id: string;
@@ -217,6 +226,9 @@ export interface OutputValue {
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
  * via the `definition` "ruleTrace".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "ruleTrace".
  */
 export interface RuleTrace {
   id: string;
@@ -226,6 +238,9 @@ export interface RuleTrace {
    * Three-valued result; not_evaluated when evaluation stopped before this condition.
    *
    * This interface was referenced by `Decision`'s JSON-Schema
+   * via the `definition` "truth".
+   *
+   * This interface was referenced by `Decision1`'s JSON-Schema
    * via the `definition` "truth".
    */
   result: 'true' | 'false' | 'unknown' | 'not_evaluated';
@@ -239,6 +254,9 @@ export interface RuleTrace {
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
  * via the `definition` "citation".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "citation".
  */
 export interface Citation {
   file: string;
@@ -248,6 +266,9 @@ export interface Citation {
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "factCheck".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
  * via the `definition` "factCheck".
  */
 export interface FactCheck {
@@ -270,6 +291,9 @@ export interface FactCheck {
    *
    * This interface was referenced by `Decision`'s JSON-Schema
    * via the `definition` "truth".
+   *
+   * This interface was referenced by `Decision1`'s JSON-Schema
+   * via the `definition` "truth".
    */
   result: 'true' | 'false' | 'unknown' | 'not_evaluated';
   /**
@@ -283,6 +307,9 @@ export interface FactCheck {
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "ground".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
  * via the `definition` "ground".
  */
 export interface Ground {
@@ -480,7 +507,7 @@ export interface DecisionRecord {
    * The facts as submitted.
    */
   facts: {};
-  decision: Decision;
+  decision: Decision1;
   determinations: Determination[];
   /**
    * Position in the decision log.
@@ -490,6 +517,92 @@ export interface DecisionRecord {
    * Chain hash of the record.
    */
   hash: string;
+  explanation_format: ExplanationFormat;
+}
+/**
+ * The result of evaluating one set of facts against one rule-set version, with its full explanation.
+ */
+export interface Decision1 {
+  ruleset: {
+    id: string;
+    title: string;
+    version: string;
+    /**
+     * sha256 of the rule set's canonical JSON.
+     */
+    hash: string;
+  };
+  /**
+   * Decision date (YYYY-MM-DD) used to pick the version and to compute ages and periods.
+   */
+  as_of: string;
+  /**
+   * undetermined: the headline outcome depends on facts not yet supplied (listed in missing).
+   */
+  status: 'decided' | 'undetermined';
+  outcome: OutputValue;
+  outputs: {
+    [k: string]: OutputValue;
+  };
+  rules: RuleTrace[];
+  /**
+   * Chinese sentences for rules that held and, where written, for rules that did not.
+   */
+  reasons: {
+    rule: string;
+    holds: boolean;
+    text: string;
+    citation: Citation;
+  }[];
+  /**
+   * Rules decided not to hold: which conditions failed and what would have satisfied them.
+   */
+  failed: {
+    rule: string;
+    title: string;
+    citation: Citation;
+    conditions: FactCheck[];
+  }[];
+  /**
+   * Every rule that did not hold (false, or unknown while an output it sets is unknown), except rules for another matter: all its false conditions (unmet, 不符合) and its unknown ones (pending, 尚待核实) wherever they sit in the condition tree, with the input facts to ask for.
+   */
+  grounds?: Ground[];
+  /**
+   * Facts still unknown that would settle undecided rules, most decisive first.
+   */
+  missing: {
+    fact: string;
+    title: string;
+    rules: string[];
+  }[];
+  ambiguities: {
+    id: string;
+    issue: string;
+    resolution: string;
+    rule?: string;
+    citation?: Citation;
+  }[];
+  facts: {
+    inputs: {
+      [k: string]: unknown;
+    };
+    /**
+     * Derived values; decimals as exact strings; null when a fact they need is missing.
+     */
+    derived: {
+      [k: string]: unknown;
+    };
+  };
+}
+/**
+ * The explanation format a record was made under and the one this server builds. When they differ, the explanation shown is re-derived by the current code and the record was checked on its value (status, outputs, condition codes), not on its digest.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ExplanationFormat".
+ */
+export interface ExplanationFormat {
+  recorded: number;
+  current: number;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

@@ -24,10 +24,46 @@ export interface LoadOptions {
 export type LoadResult = { ok: true; ruleSet: PreparedRuleSet; findings: Finding[] } | { ok: false; findings: Finding[] };
 
 /**
+ * Loads already done in this process, by source directory, YAML limits and
+ * text: a version is immutable and its text determines it, so the draft a
+ * publish validates, lints, tests, records and serves is compiled once and
+ * the same prepared object is shared (the editor's probe, the gate, lint,
+ * the suite run, the registry, every server in the process). Bounded: drafts
+ * come and go; what is published stays reachable through the registries.
+ */
+const loads = new Map<string, LoadResult>();
+const LOAD_CACHE_LIMIT = 64;
+
+/**
  * text → parsed YAML → schema-valid → meaning-checked → prepared. A rule set
  * with any error is refused whole: nothing half-loaded is ever evaluated.
+ * The same text loaded again (under any file label) is not compiled again.
  */
 export function loadRuleSet(file: string, text: string, options: LoadOptions): LoadResult {
+  const limits = options.limits ?? DEFAULT_YAML_LIMITS;
+  const key = `${options.sources.dir}\u0000${limits.maxBytes}/${limits.maxDepth}/${limits.maxAliases}\u0000${text}`;
+  let result = loads.get(key);
+  if (result === undefined) {
+    result = compileText(file, text, options);
+    if (loads.size >= LOAD_CACHE_LIMIT) loads.delete(loads.keys().next().value as string);
+  } else {
+    // Most recently used last, so the oldest is evicted first.
+    loads.delete(key);
+  }
+  loads.set(key, result);
+  return relabel(result, file);
+}
+
+/** A cached load under another file label: the same compiled version, findings and file named as asked. */
+function relabel(result: LoadResult, file: string): LoadResult {
+  const from = result.ok ? result.ruleSet.file : result.findings[0]?.file;
+  if (from === undefined || from === file) return result;
+  const findings = result.findings.map((f) => (f.file === from ? { ...f, file } : f));
+  if (!result.ok) return { ok: false, findings };
+  return { ok: true, ruleSet: Object.freeze({ ...result.ruleSet, file }), findings };
+}
+
+function compileText(file: string, text: string, options: LoadOptions): LoadResult {
   try {
     return loadChecked(file, text, options);
   } catch (err) {
@@ -178,7 +214,7 @@ class Checker {
       rules,
       outputs,
       engine,
-      compiled: compileRuleSet(rules.map((r) => r.definition.when)),
+      compiled: compileRuleSet({ inputs: Object.keys(rs.inputs.properties).map((name) => ({ name, numeric: this.facts.get(name)?.kind === 'number' })), derived, rules, outputs }),
       ambiguityNotes,
     });
   }

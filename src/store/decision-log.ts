@@ -1,7 +1,6 @@
 import type { SqlClient, SqlQueryable } from './sql-client.js';
 import { migrate, quoteIdent, GENESIS_HASH } from './migrations.js';
-import { canonicalText, linkHash, outcomeKey, type LogContent, type PendingRecord, type DecisionContent, type DeterminationContent } from './log-record.js';
-import { BasePool, baseRefs, compileBase, decodeExplanation, isEncoded, sha256, type Base } from './explanation-delta.js';
+import { linkHash, outcomeKey, pending, type LogContent, type PendingRecord, type DecisionContent, type DeterminationContent } from './log-record.js';
 
 export interface StoredRef {
   readonly seq: number;
@@ -36,6 +35,15 @@ export type VerifyResult =
   | { readonly ok: true; readonly records: number; readonly head: StoredRef }
   | { readonly ok: false; readonly records: number; readonly broken: { readonly seq: number; readonly id: string | null; readonly reason: string } };
 
+export interface VerifyOptions {
+  /**
+   * Re-derive a decision's explanation and check it against the record
+   * (rederive.ts): a reason when it does not match, null when it does. Without
+   * it only the chain is checked.
+   */
+  readonly checkDecision?: (content: DecisionContent) => string | null;
+}
+
 /** A record whose precondition failed is refused alone; the rest of its batch is written. */
 export type Precondition = (tx: SqlQueryable) => Promise<void>;
 
@@ -61,9 +69,6 @@ export class DecisionLog {
   private queue: Queued[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
-  private readonly pool = new BasePool();
-  /** Bases read back (checked against their hash), for decoding; bounded. */
-  private readonly readBases = new Map<string, Base>();
 
   private constructor(
     readonly db: SqlClient,
@@ -78,15 +83,9 @@ export class DecisionLog {
     return new DecisionLog(db, schema, options.maxBatch ?? 256);
   }
 
-  /**
-   * A decision ready to append: its explanation stored as a delta against
-   * this process's bases, the canonical text fixed. `content` keeps the full
-   * decision for the caller.
-   */
+  /** A decision ready to append: the compact record, its canonical text fixed. */
   prepareDecision(content: DecisionContent): PendingRecord {
-    const encoded = this.pool.encode(content.explanation);
-    const text = canonicalText({ ...content, explanation: encoded.explanation });
-    return { content, text, bases: encoded.bases };
+    return pending(content);
   }
 
   append(record: PendingRecord, check?: Precondition): Promise<StoredRef> {
@@ -113,12 +112,9 @@ export class DecisionLog {
   }
 
   private async write(batch: readonly Queued[]): Promise<void> {
-    const bases = new Map<string, Base>();
-    for (const q of batch) for (const b of q.record.bases ?? []) bases.set(b.hash, b);
-    if (batch.every((q) => !q.check)) return this.writeAtOnce(batch, bases);
+    if (batch.every((q) => !q.check)) return this.writeAtOnce(batch);
     const settled: Array<() => void> = [];
     await this.db.transaction(async (tx) => {
-      if (bases.size > 0) await this.insertBases(tx, [...bases.values()]);
       const head = await tx.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one FOR UPDATE`);
       let seq = Number(head.rows[0]?.seq ?? 0);
       let hash = head.rows[0]?.hash ?? GENESIS_HASH;
@@ -148,7 +144,6 @@ export class DecisionLog {
       await tx.query(`UPDATE ${this.s}.chain_head SET seq = $1, hash = $2 WHERE one`, [seq, hash]);
     });
     // Only after COMMIT: a caller told "recorded" must be able to read it back.
-    this.pool.markStored(bases.keys());
     for (const s of settled) s();
   }
 
@@ -157,68 +152,22 @@ export class DecisionLog {
    * database locks the chain head, hashes and inserts each record and moves
    * the head, atomically. The server's request thread only sends the rows.
    */
-  private async writeAtOnce(batch: readonly Queued[], bases: ReadonlyMap<string, Base>): Promise<void> {
+  private async writeAtOnce(batch: readonly Queued[]): Promise<void> {
     const columns: unknown[][] = COLUMNS.slice(1, 12).map(() => []);
     for (const q of batch) {
       const row = rowFor(0, q.record.content, q.record.text, '', '');
       for (let c = 0; c < columns.length; c++) (columns[c] as unknown[]).push(row[c + 1] ?? null);
     }
-    const baseList = [...bases.values()];
     const { rows } = await this.db.query<{ out_seq: string | number; out_hash: string }>(
-      `SELECT out_seq, out_hash FROM ${this.s}.append_records($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
-      [...columns, baseList.map((b) => b.hash), baseList.map((b) => b.text)],
+      `SELECT out_seq, out_hash FROM ${this.s}.append_records($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])`,
+      columns,
     );
     if (rows.length !== batch.length) throw new Error(`append_records stored ${rows.length} of ${batch.length} records`);
     // Committed: the statement ran in its own transaction.
-    this.pool.markStored(bases.keys());
     batch.forEach((q, i) => {
       const r = rows[i] as { out_seq: string | number; out_hash: string };
       q.resolve({ seq: Number(r.out_seq), hash: r.out_hash });
     });
-  }
-
-  private async insertBases(tx: SqlQueryable, bases: readonly Base[]): Promise<void> {
-    const params: unknown[] = [];
-    const values = bases.map((b) => {
-      params.push(b.hash, b.text);
-      return `($${params.length - 1},$${params.length})`;
-    });
-    // Content-addressed: another process may have stored the same base already.
-    await tx.query(`INSERT INTO ${this.s}.delta_base (hash, content) VALUES ${values.join(',')} ON CONFLICT (hash) DO NOTHING`, params);
-  }
-
-  /**
-   * The bases with these hashes, each checked against its hash. A base that
-   * is missing or altered is an error naming it: the explanations that refer
-   * to it can no longer be shown as they were recorded.
-   */
-  private async loadBases(hashes: readonly string[], db: SqlQueryable = this.db): Promise<Map<string, Base>> {
-    const out = new Map<string, Base>();
-    const wanted: string[] = [];
-    for (const h of new Set(hashes)) {
-      const b = this.readBases.get(h);
-      if (b) out.set(h, b);
-      else wanted.push(h);
-    }
-    if (wanted.length > 0) {
-      const { rows } = await db.query<{ hash: string; content: string }>(`SELECT hash, content FROM ${this.s}.delta_base WHERE hash = ANY($1::text[])`, [wanted]);
-      for (const row of rows) {
-        if (sha256(row.content) !== row.hash) throw new BaseError(row.hash, 'does not match its hash');
-        const b = compileBase(row.content, row.hash);
-        out.set(row.hash, b);
-        if (this.readBases.size >= 1024) this.readBases.clear();
-        this.readBases.set(row.hash, b);
-      }
-      for (const h of wanted) if (!out.has(h)) throw new BaseError(h, 'is missing');
-    }
-    return out;
-  }
-
-  /** A stored decision with its explanation expanded to the full decision. */
-  private async expand(content: DecisionContent): Promise<DecisionContent> {
-    if (!isEncoded(content.explanation)) return content;
-    const bases = await this.loadBases(baseRefs(content.explanation));
-    return { ...content, explanation: decodeExplanation(content.explanation, bases) };
   }
 
   private async insert(tx: SqlQueryable, rows: readonly unknown[][]): Promise<void> {
@@ -240,7 +189,7 @@ export class DecisionLog {
     );
     const row = rows[0];
     if (!row) return null;
-    return { content: await this.expand(JSON.parse(row.content) as DecisionContent), seq: Number(row.seq), hash: row.hash };
+    return { content: JSON.parse(row.content) as DecisionContent, seq: Number(row.seq), hash: row.hash };
   }
 
   async determinations(decisionId: string, tx: SqlQueryable = this.db): Promise<DeterminationContent[]> {
@@ -311,9 +260,10 @@ export class DecisionLog {
    * Walk the chain from the first record: contiguous sequence numbers, each
    * record's prev_hash equal to the hash before it, each hash recomputed from
    * the stored content, the indexed columns agreeing with the content, and
-   * the chain head pointing at the last record. Stops at the first break.
+   * the chain head pointing at the last record, and (with checkDecision)
+   * each decision's explanation re-derived and matched. Stops at the first break.
    */
-  async verify(): Promise<VerifyResult> {
+  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
     let expectedSeq = 1;
     let prev = GENESIS_HASH;
     let count = 0;
@@ -339,12 +289,9 @@ export class DecisionLog {
         }
         const mismatch = columnMismatch(row, parsed);
         if (mismatch) return broken(`column ${mismatch} does not match the hashed content`);
-        if (parsed.kind === 'decision' && isEncoded(parsed.explanation)) {
-          try {
-            decodeExplanation(parsed.explanation, await this.loadBases(baseRefs(parsed.explanation)));
-          } catch (err) {
-            return broken(err instanceof BaseError ? err.message : `explanation does not decode: ${(err as Error).message}`);
-          }
+        if (parsed.kind === 'decision' && options.checkDecision) {
+          const reason = options.checkDecision(parsed);
+          if (reason) return broken(reason);
         }
         prev = String(row.hash);
         expectedSeq += 1;
@@ -369,12 +316,6 @@ export class DecisionLog {
     this.closed = true;
     while (this.flushing) await this.flushing;
     await this.db.close();
-  }
-}
-
-class BaseError extends Error {
-  constructor(hash: string, what: string) {
-    super(`explanation base ${hash} ${what}`);
   }
 }
 

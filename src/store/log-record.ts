@@ -2,19 +2,32 @@ import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../load/canonical-json.js';
 import type { Decision } from '../generated/decision.js';
-import type { Base } from './explanation-delta.js';
+import { EXPLANATION_FORMAT, explanationDigest, packCodes, recordedOutputs, type RecordedOutput } from './compact-record.js';
 
-/** What a decision record says: the content its hash covers. */
+/**
+ * What a decision record says: the content its hash covers. A decision is a
+ * pure function of (facts, as_of, rule-set version), so the record keeps those
+ * and what was decided, not the explanation: that is re-derived from the
+ * version (explain()) and checked against `digest` (docs/api.md, "The decision
+ * log").
+ */
 export interface DecisionContent {
   readonly kind: 'decision';
+  /** EXPLANATION_FORMAT when recorded: which explain() the digest is of. */
+  readonly format: number;
   readonly id: string;
   readonly time: string;
   readonly caller: string;
   readonly ruleset: { readonly id: string; readonly version: string; readonly hash: string };
   readonly as_of: string;
   readonly facts: unknown;
+  readonly status: Decision['status'];
   readonly outcome: { readonly status: Decision['status']; readonly value: unknown; readonly display?: string };
-  readonly explanation: Decision;
+  readonly outputs: Record<string, RecordedOutput>;
+  /** One truth code per condition, packed (compact-record.ts). */
+  readonly codes: string;
+  /** sha256 of the canonical explanation. */
+  readonly digest: string;
 }
 
 /** A caseworker's determination on a decision: linked to it, never altering it. */
@@ -32,16 +45,10 @@ export interface DeterminationContent {
 
 export type LogContent = DecisionContent | DeterminationContent;
 
-/**
- * A content record ready to chain: its canonical text is fixed before it is
- * queued. `text` is the stored form (a decision's explanation as a delta,
- * see explanation-delta.ts); `content` is what it stands for.
- */
+/** A content record ready to chain: its canonical text is fixed before it is queued. */
 export interface PendingRecord {
   readonly content: LogContent;
   readonly text: string;
-  /** Delta bases the text refers to that the database may not hold yet. */
-  readonly bases?: readonly Base[];
 }
 
 export function newId(): string {
@@ -61,7 +68,7 @@ export function canonicalText(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) {
-    // An array of primitives (a stored delta) is its own canonical form.
+    // An array of primitives is its own canonical form.
     let flat = true;
     for (let i = 0; i < v.length && flat; i++) flat = v[i] !== undefined && (v[i] === null || typeof v[i] !== 'object');
     if (flat) return JSON.stringify(v);
@@ -95,17 +102,25 @@ export function outcomeKey(content: LogContent): string | null {
   return typeof v === 'string' ? v : canonicalJson(v);
 }
 
-export function decisionContent(id: string, time: string, caller: string, facts: unknown, decision: Decision): DecisionContent {
+/**
+ * The record of a decision: `codes` from the compact evaluation that
+ * `decision` was explained from (evaluateCompact → explain).
+ */
+export function decisionContent(id: string, time: string, caller: string, facts: unknown, decision: Decision, codes: Uint8Array): DecisionContent {
   const o = decision.outcome;
   return {
     kind: 'decision',
+    format: EXPLANATION_FORMAT,
     id,
     time,
     caller,
     ruleset: { id: decision.ruleset.id, version: decision.ruleset.version, hash: decision.ruleset.hash },
     as_of: decision.as_of,
     facts,
+    status: decision.status,
     outcome: { status: decision.status, value: o.value, ...(o.display !== undefined ? { display: o.display } : {}) },
-    explanation: decision,
+    outputs: recordedOutputs(decision.outputs),
+    codes: packCodes(codes),
+    digest: explanationDigest(decision),
   };
 }

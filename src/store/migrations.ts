@@ -1,13 +1,18 @@
-import type { SqlClient } from './sql-client.js';
+import type { SqlClient, SqlQueryable } from './sql-client.js';
+import { GENESIS_HASH } from './genesis.js';
+import { migrateCompactRecords } from './migrate-compact-records.js';
 
-export const GENESIS_HASH = '0'.repeat(64);
+export { GENESIS_HASH };
+
+/** A migration that SQL alone cannot say (it decodes and rehashes records); `s` is the quoted schema. */
+export type MigrationStep = (tx: SqlQueryable, s: string) => Promise<void>;
 
 /**
  * The decision log's schema, as numbered migrations applied in order, the
  * same on PGlite and PostgreSQL. `S` is replaced by the quoted schema name.
  * Never edit a published migration: add the next one.
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly (string | MigrationStep)[] = [
   `
   CREATE TABLE S.log (
     seq bigint PRIMARY KEY,
@@ -133,6 +138,37 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX case_file_created ON S.case_file (created_at);
   CREATE INDEX case_file_caseworker ON S.case_file (caseworker);
   `,
+  // Compact records: each delta-encoded decision converted and the chain rehashed
+  // (migrate-compact-records.ts); then the bases and the base-taking append go.
+  migrateCompactRecords,
+  `
+  DROP FUNCTION S.append_records(text[], text[], text[], timestamptz[], text[], text[], text[], text[], text[], text[], text[], text[], text[]);
+  DROP TABLE S.delta_base;
+  CREATE FUNCTION S.append_records(
+    p_id text[], p_kind text[], p_subject text[], p_recorded_at timestamptz[], p_caller text[],
+    p_ruleset_id text[], p_ruleset_version text[], p_as_of text[], p_status text[], p_outcome text[],
+    p_content text[]
+  ) RETURNS TABLE (out_seq bigint, out_hash text) LANGUAGE plpgsql AS $$
+  DECLARE
+    h_seq bigint;
+    h_prev text;
+    h_next text;
+  BEGIN
+    SELECT c.seq, c.hash INTO h_seq, h_prev FROM S.chain_head c WHERE c.one FOR UPDATE;
+    FOR i IN 1 .. coalesce(cardinality(p_id), 0) LOOP
+      h_seq := h_seq + 1;
+      h_next := encode(sha256(convert_to(h_prev || E'\\n' || p_content[i], 'UTF8')), 'hex');
+      INSERT INTO S.log (seq, id, kind, subject, recorded_at, caller, ruleset_id, ruleset_version, as_of, status, outcome, content, prev_hash, hash)
+        VALUES (h_seq, p_id[i], p_kind[i], p_subject[i], p_recorded_at[i], p_caller[i], p_ruleset_id[i], p_ruleset_version[i], p_as_of[i], p_status[i], p_outcome[i], p_content[i], h_prev, h_next);
+      h_prev := h_next;
+      out_seq := h_seq;
+      out_hash := h_next;
+      RETURN NEXT;
+    END LOOP;
+    UPDATE S.chain_head c SET seq = h_seq, hash = h_prev WHERE c.one;
+  END
+  $$;
+  `,
   // Four-eyes review of rule-set versions (src/store/review-store.ts): every step — submitted,
   // approved, rejected, published, withdrawn — one row linked to the version and the hash of
   // the content it concerns, never changed. A version's state is its last row.
@@ -172,7 +208,7 @@ export function quoteIdent(name: string): string {
  * Bring the schema up to date. Several processes may start at once on one
  * PostgreSQL: a transaction-scoped advisory lock lets exactly one migrate.
  */
-export async function migrate(db: SqlClient, schema: string): Promise<number> {
+export async function migrate(db: SqlClient, schema: string, upTo = MIGRATIONS.length): Promise<number> {
   const s = quoteIdent(schema);
   return db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`zhidu-migrate:${schema}`]);
@@ -180,12 +216,13 @@ export async function migrate(db: SqlClient, schema: string): Promise<number> {
     await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await tx.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${s}.migrations`);
     const done = Number(rows[0]?.v ?? 0);
-    for (let i = done; i < MIGRATIONS.length; i++) {
-      const sql = (MIGRATIONS[i] as string).replace(/\bS\./g, `${s}.`);
-      for (const statement of splitStatements(sql)) await tx.query(statement);
+    for (let i = done; i < upTo; i++) {
+      const m = MIGRATIONS[i] as string | MigrationStep;
+      if (typeof m === 'function') await m(tx, s);
+      else for (const statement of splitStatements(m.replace(/\bS\./g, `${s}.`))) await tx.query(statement);
       await tx.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [i + 1]);
     }
-    return MIGRATIONS.length - done;
+    return Math.max(0, upTo - done);
   });
 }
 
