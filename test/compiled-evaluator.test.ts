@@ -1,8 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadRulePaths, testFileFor, type PreparedRuleSet } from '../src/index.js';
-import { evaluate, evaluateReference, evaluateCompact, runEngine } from '../src/eval/evaluate.js';
-import { TRUTH_OF_CODE } from '../src/eval/compile.js';
+import { evaluate, evaluateReference } from '../src/eval/evaluate.js';
 import { loadSuite } from '../src/testing/run-suite.js';
 import { generatePopulation } from '../src/impact/population-generator.js';
 import { ZhiduError } from '../src/errors/finding.js';
@@ -11,7 +10,9 @@ import { loadRuleSet, SourceTexts } from '../src/index.js';
 /**
  * The compiled evaluator plus explain() must give, byte for byte, the Decision
  * json-rules-engine's path gives (or the same error), on every bundled test
- * case and on a seeded generated population of every rule set.
+ * case and on a seeded generated population of every rule set. The
+ * condition-by-condition differential against raw json-rules-engine, on
+ * 2,000 applicants per rule set, is test/differential.test.ts.
  */
 const loaded = loadRulePaths(['rules'], 'rules/sources');
 const POPULATION = 300;
@@ -106,33 +107,6 @@ describe('compiled evaluator', () => {
           if (compiled !== reference) diffs.push(`#${i}: ${compiled.slice(0, 200)} ≠ ${reference.slice(0, 200)}`);
         }
         expect(diffs.slice(0, 3)).toEqual([]);
-      });
-
-      it("agrees with json-rules-engine's raw result wherever zhidu's three-valued result is true or false", async () => {
-        let decided = 0;
-        const disagreements: string[] = [];
-        for (const s of [...cases, ...population]) {
-          let compact;
-          try {
-            compact = evaluateCompact(s.rs, s.facts, { asOf: s.asOf });
-          } catch (err) {
-            if (err instanceof ZhiduError) continue;
-            throw err;
-          }
-          const raw = await runEngine(s.rs, s.facts, { asOf: s.asOf });
-          for (const [i, rule] of s.rs.compiled.rules.entries()) {
-            const truth = TRUTH_OF_CODE[compact.codes[rule.offset] as number];
-            // Unknown has no counterpart in the engine: a missing fact makes its comparison false, so
-            // the engine says false under all/any and true under a not; such rules are not compared.
-            if (truth !== 'true' && truth !== 'false') continue;
-            decided += 1;
-            const id = (s.rs.rules[i] as { id: string }).id;
-            const engine = raw.get(id)?.result;
-            if (engine !== (truth === 'true')) disagreements.push(`${id}: zhidu ${truth}, engine ${String(engine)}`);
-          }
-        }
-        expect(decided).toBeGreaterThan(0);
-        expect(disagreements.slice(0, 3)).toEqual([]);
       });
     });
   }

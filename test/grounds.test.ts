@@ -86,3 +86,20 @@ describe('lint: every output says when it applies', () => {
     expect(wrong.map((f) => [f.severity, f.pointer])).toEqual([['error', '/outputs/family_members/applies_when/outcome/0']]);
   });
 });
+
+describe('lint: every ambiguity names what it concerns', () => {
+  const sources = new SourceTexts('rules/sources');
+  const text = readFileSync('rules/hukou-settlement.yaml', 'utf8');
+  const found = async (t: string) => (await lintText('h.yaml', t, { sources })).findings.filter((f) => f.code === 'LINT_AMBIGUITY_CONCERNS_UNSTATED');
+  it('finds nothing in the bundled rule set', async () => {
+    expect(await found(text)).toEqual([]);
+  });
+  it('warns on a note without concerns and refuses one naming a rule that does not exist', async () => {
+    const line = '        concerns: [{ fact: stable_income_monthly }]\n';
+    expect(text).toContain(line);
+    const unstated = await found(text.replace(line, ''));
+    expect(unstated.map((f) => [f.severity, f.message])).toEqual([['warning', expect.stringContaining('歧义 livelihood_measure 未写明涉及哪些条件或结果')]]);
+    const wrong = await found(text.replace(line, '        concerns: [{ rule: no_such_rule }]\n'));
+    expect(wrong.map((f) => [f.severity, f.message])).toEqual([['error', expect.stringContaining('规则 no_such_rule 不存在')]]);
+  });
+});

@@ -61,6 +61,7 @@ export const ERRORS = {
   LINT_FACT_UNTESTED: { status: 422, zh: '事实未在任何测试用例中出现：{detail}', en: 'Fact appears in no test case: {detail}' },
   LINT_CITATION_WEAK: { status: 422, zh: '引用条款过于简略：{detail}', en: 'Citation clause too vague: {detail}' },
   LINT_AMBIGUITY_UNRESOLVED: { status: 422, zh: '歧义未给出处理办法：{detail}', en: 'Ambiguity has no resolution: {detail}' },
+  LINT_AMBIGUITY_CONCERNS_UNSTATED: { status: 422, zh: '歧义未写明涉及的条件：{detail}', en: 'Ambiguity does not say what it concerns: {detail}' },
   LINT_AMBIGUITY_UNTESTED: { status: 422, zh: '歧义没有测试用例：{detail}', en: 'Ambiguity has no test case: {detail}' },
   LINT_NO_TESTS: { status: 422, zh: '规则集没有测试文件：{detail}', en: 'Rule set has no test file: {detail}' },
   LINT_COVERAGE_RULE: { status: 422, zh: '测试未覆盖规则：{detail}', en: 'Rule not covered by tests: {detail}' },

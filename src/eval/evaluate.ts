@@ -8,6 +8,7 @@ import { canonicalJson } from '../load/canonical-json.js';
 import { isIsoDate } from './calendar.js';
 import { traceCondition, traceFromCodes, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
 import { ruleGrounds, forAnotherMatter, pendingFacts } from '../decision/grounds.js';
+import { shownAmbiguities } from '../decision/ambiguity-relevance.js';
 import { loadSlots, CODE_FALSE, CODE_NOT_EVALUATED, CODE_TRUE, CODE_UNKNOWN, type CompiledRule, type ProgramOutput } from './compile.js';
 import { renderValue, renderTemplate, outputDisplay } from '../decision/render.js';
 import { shortText } from './short-decimal.js';
@@ -363,7 +364,7 @@ function assemble(
     failed,
     grounds,
     missing: missingFacts(rs, traces, outputs, missingFromFormulas, values),
-    ambiguities: ambiguities(rs, traces, derived),
+    ambiguities: shownAmbiguities(rs, traces, outputs, derived),
     facts: { inputs: { ...inputs }, derived },
   };
 }
@@ -594,13 +595,4 @@ function factIndex(rs: PreparedRuleSet) {
     factIndexes.set(rs, index);
   }
   return index;
-}
-
-/** Ambiguities that bear on this decision: the rule set's own, those of derived facts used, of rules that held. */
-function ambiguities(rs: PreparedRuleSet, traces: readonly RuleTrace[], derived: Record<string, unknown>): Decision['ambiguities'] {
-  const notes = rs.ambiguityNotes;
-  const out: Decision['ambiguities'] = notes.ruleSet.slice();
-  for (const [id, list] of notes.derived) if (derived[id] !== null && derived[id] !== undefined) out.push(...list);
-  for (const [index, list] of notes.rules) if (traces[index]?.result === 'true') out.push(...list);
-  return out;
 }

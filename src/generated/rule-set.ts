@@ -37,6 +37,22 @@ export type Assignment = boolean | string | number | null | {formula: string};
  * via the `definition` "isoDate".
  */
 export type IsoDate = string;
+/**
+ * This interface was referenced by `RuleSet`'s JSON-Schema
+ * via the `definition` "ambiguityConcern".
+ */
+export type AmbiguityConcern = AmbiguityConcern1 & {
+  rule?: Identifier;
+  fact?: Identifier;
+  output?: Identifier;
+  /**
+   * Only when the fact (for a condition) or the output has this value, or one of these values: the case the note is about (e.g. residents exactly 5000).
+   */
+  value?: (string | number | boolean) | [string | number | boolean, ...(string | number | boolean)[]];
+};
+export type AmbiguityConcern1 = {
+  [k: string]: unknown;
+};
 
 /**
  * A regulation encoded as rules: inputs, derived facts, rules with citations, outputs and recorded ambiguities.
@@ -252,6 +268,10 @@ export interface Ambiguity {
      */
     fact?: string;
   }[];
+  /**
+   * What the note concerns, so a decision shows it exactly when the decision turns on it: "always" (the rule set as a whole, e.g. no effective date), or conditions and outputs. {rule, fact?, value?}: that rule's conditions (on that fact; while the fact has that value); {fact, value?}: conditions on the fact (or on a derived fact computed from it) in any rule; {output, value?}: the output once decided (with that value). A condition counts when it was evaluated and its result decided its rule or could change it (held or failed), in a rule not for another matter. lint warns when absent.
+   */
+  concerns?: 'always' | AmbiguityConcern[];
 }
 /**
  * This interface was referenced by `RuleSet`'s JSON-Schema

@@ -61,6 +61,10 @@ export interface Expectation {
    */
   ambiguities?: string[];
   /**
+   * Ambiguity ids the decision must not show (it does not turn on them).
+   */
+  ambiguities_absent?: string[];
+  /**
    * Words that must each occur in some reason's text (e.g. the known entries of a partly known list).
    */
   reasons?: string[];

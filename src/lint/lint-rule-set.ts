@@ -13,12 +13,13 @@ import { checkBands } from './bands.js';
 import { checkSatisfiability } from './satisfiability.js';
 import { checkOutputs } from './outputs.js';
 import { checkAppliesWhen } from './applies-when.js';
+import { checkAmbiguityConcerns } from './ambiguity-concerns.js';
 import { checkFacts } from './facts.js';
 import { checkCitations, checkAmbiguities } from './citations.js';
 import { checkCoverage } from './coverage.js';
 
 /** Every check, one family per file; each reads the context and returns findings. */
-export const CHECKS: readonly Check[] = [checkBands, checkSatisfiability, checkOutputs, checkAppliesWhen, checkFacts, checkCitations, checkAmbiguities, checkCoverage];
+export const CHECKS: readonly Check[] = [checkBands, checkSatisfiability, checkOutputs, checkAppliesWhen, checkFacts, checkCitations, checkAmbiguities, checkAmbiguityConcerns, checkCoverage];
 
 export interface LintReport {
   readonly file: string;

@@ -201,6 +201,9 @@ export function compare(expect: Expectation, d: Decision): string[] {
     if (!o) out.push(`not_applicable ${k}: 规则集没有此输出 (no such output)`);
     else if (o.applicable !== 'no') out.push(`not_applicable: 输出 ${k} 应标为不适用，实际 ${o.applicable ?? '总是适用'}`);
   }
+  for (const a of expect.ambiguities_absent ?? []) {
+    if (d.ambiguities.some((x) => x.id === a)) out.push(`ambiguities_absent: 不应提示 ${a}（决定不取决于它）`);
+  }
   for (const a of expect.ambiguities ?? []) {
     if (!d.ambiguities.some((x) => x.id === a)) out.push(`ambiguities: 期望提示 ${a}，实际 ${show(d.ambiguities.map((x) => x.id))}`);
   }
