@@ -33,7 +33,8 @@ beforeAll(async () => {
   const env = { ZHIDU_FOUR_EYES: 'on', ZHIDU_VERSION_POLL_MS: '100', ZHIDU_DB_SCHEMA: uniqueSchema('zt_review') };
   a = await startTestApp({ rulesDir: dir, env, db });
   b = await startTestApp({ rulesDir: dir, env, db });
-});
+  // Starting the embedded database can take a minute on a loaded machine.
+}, 180_000);
 afterAll(async () => {
   await b?.app.close();
   await a?.app.close();
