@@ -26,9 +26,16 @@ import { ReviewStore } from '../src/store/review-store.js';
 import { keyRoutes } from './routes/keys.js';
 import { caseRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
+import { JobStore } from '../src/impact/job-store.js';
+import { ImpactJobRunner } from '../src/impact/job-runner.js';
+import { impactJobRoutes } from './routes/impact-jobs.js';
+import { availableParallelism } from 'node:os';
 import { VersionStore } from '../src/store/version-store.js';
 import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
 import { webApp } from './web-app.js';
+
+/** Route parameters (rule-set ids, decision ids, key names) are short; longer ones are 414. */
+const MAX_PARAM_LENGTH = 200;
 
 export interface BuildOptions {
   /** An open database to use instead of connecting from the config (tests). */
@@ -39,6 +46,8 @@ export interface BuildOptions {
   readonly onAdminKeyCreated?: (key: string, file: string) => void;
   /** Fastify logger (pino) on or off. */
   readonly logger?: boolean;
+  /** Where the log goes when on (tests read it); stdout otherwise. */
+  readonly logStream?: { write(line: string): unknown };
 }
 
 /**
@@ -70,14 +79,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.watchRules) live.watch(config.rulesDir);
   const cases = new CaseStore(db, config.dbSchema);
   const reviews = new ReviewStore(db, config.dbSchema);
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews };
+  // Up to 4 worker threads for a large job, leaving this thread to answer requests.
+  const impactJobs = new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews, impactJobs };
 
   const app = Fastify({
-    logger: options.logger ? { level: config.logLevel } : false,
+    logger: options.logger ? { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) } : false,
     bodyLimit: config.limits.bodyBytes,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is plain JSON; ours (the first onRequest hook below) is problem+json.
+    return503OnClosing: false,
+    // The router's own refusals (a URL that does not decode, an over-long path parameter) as problem+json.
+    frameworkErrors: (err, request, reply) => {
+      const p =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? problem('URL_TOO_LONG', { expected: MAX_PARAM_LENGTH })
+          : err.code === 'FST_ERR_BAD_URL'
+            ? problem('URL_INVALID', { found: request.url.slice(0, 200) })
+            : problem('URL_INVALID', { found: err.code });
+      return sendProblem(reply, p);
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     ajv: {
       // Requests are refused, never repaired: no stripping, no coercion.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, keywords: [...ANNOTATIONS] },
@@ -125,6 +148,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.observe({ route, method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
+  });
+
+  // Requests still arriving on kept-alive connections while the server closes
+  // are refused before any work, as Fastify's return503OnClosing would, in problem+json.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new ProblemError(problem('SERVER_CLOSING'));
+    }
   });
 
   // Authentication and media type are settled before the body is read.
@@ -181,10 +217,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(reviewRoutes);
   await app.register(keyRoutes);
   await app.register(caseRoutes);
+  await app.register(impactJobRoutes);
   await app.register(webApp);
 
   app.addHook('onClose', async () => {
     live.stop();
+    await impactJobs.close();
     await log.close();
   });
   return app;

@@ -99,6 +99,23 @@ export function toProblem(err: unknown, request: FastifyRequest): Problem {
   }
   if (e.statusCode === 429) return problem('RATE_LIMITED', {});
   if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return problem('JSON_SYNTAX', { detail: e.message });
+  // Framework and plugin errors carry their status (the static files plugin's
+  // 403 for /%00 or /../x, its 400 for a malformed path): a client's mistake is
+  // answered as such, with a code, and never logged as an internal error.
+  switch (e.statusCode) {
+    case 400:
+      return problem('URL_INVALID', { found: request.url.slice(0, 200) });
+    case 403:
+      return problem('PATH_FORBIDDEN');
+    case 404:
+      return problem('ROUTE_NOT_FOUND', { found: `${request.method} ${request.url.split('?')[0]?.slice(0, 200) ?? ''}` });
+    case 413:
+      return problem('BODY_TOO_LARGE', { expected: request.routeOptions.bodyLimit ?? '' });
+    case 414:
+      return problem('URL_TOO_LONG', { expected: '' });
+    case 415:
+      return problem('MEDIA_TYPE', { found: request.headers['content-type'] ?? '', expected: 'application/json' });
+  }
   const ref = randomUUID();
   request.log.error({ err, ref }, 'internal error');
   return problem('INTERNAL', { key: ref });

@@ -26,7 +26,7 @@ function absoluteRefs(value: unknown): unknown {
 
 /** Register the bundled schemas once: the same objects validate requests and feed /docs. */
 export function addSchemas(app: FastifyInstance): void {
-  for (const name of ['decision', 'rule-set', 'api']) app.addSchema(absoluteRefs(loadSchema(name)) as { $id: string });
+  for (const name of ['decision', 'rule-set', 'api', 'impact-job']) app.addSchema(absoluteRefs(loadSchema(name)) as { $id: string });
 }
 
 export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'] as const;

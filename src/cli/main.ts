@@ -286,7 +286,7 @@ program
     const total = opts.population ? fileSize(opts.population) : 0;
     const bar =
       opts.progress && process.stderr.isTTY
-        ? new cliProgress.SingleBar({ format: total ? '影响分析 |{bar}| {percentage}% | {records} 条 | {speed} 条/秒' : '影响分析 | {records} 条 | {speed} 条/秒', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+        ? new cliProgress.SingleBar({ format: total ? '影响分析 |{bar}| {percentage}% | {records} 条 | {speed} 条/秒 | 剩余约 {eta_formatted}' : '影响分析 | {records} 条 | {speed} 条/秒', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
         : undefined;
     let bytes = 0;
     const started = performance.now();

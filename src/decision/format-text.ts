@@ -29,7 +29,7 @@ export function formatDecision(d: Decision, options: FormatOptions = {}): string
   if (others.length > 0) {
     lines.push('', '各项结果：');
     for (const o of others) {
-      const value = o.status === 'unknown' || o.applicable === 'pending' ? '待定' : (o.display ?? JSON.stringify(o.value));
+      const value = o.partial ? `已知：${o.known_display ?? '（暂无）'}；可能还有其他${o.more_from?.length ? `（取决于${o.more_from.map((m) => m.title).join('、')}）` : ''}` : o.status === 'unknown' || o.applicable === 'pending' ? '待定' : (o.display ?? JSON.stringify(o.value));
       lines.push(`  ${o.title}：${value}`);
     }
   }

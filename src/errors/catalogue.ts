@@ -109,6 +109,9 @@ export const ERRORS = {
   STRING_TOO_LONG: { status: 400, zh: '字符串过长：{found} 个字符，上限 {expected}', en: 'String too long: {found} characters, limit {expected}' },
   UNAUTHORIZED: { status: 401, zh: '缺少或无效的 API 密钥', en: 'Missing or invalid API key' },
   FORBIDDEN: { status: 403, zh: '角色 “{found}” 无权执行此操作；需要：{expected}', en: 'Role "{found}" may not do this; requires {expected}' },
+  URL_INVALID: { status: 400, zh: '网址无效：{found}', en: 'Invalid URL: {found}' },
+  URL_TOO_LONG: { status: 414, zh: '网址中的参数过长：上限 {expected} 个字符', en: 'A URL parameter is too long: limit {expected} characters' },
+  PATH_FORBIDDEN: { status: 403, zh: '不允许访问该路径', en: 'This path may not be accessed' },
   ROUTE_NOT_FOUND: { status: 404, zh: '接口 {found} 不存在', en: 'No endpoint {found}' },
   DECISION_NOT_FOUND: { status: 404, zh: '决定 “{key}” 不存在', en: 'Decision "{key}" not found' },
   SOURCE_NOT_FOUND: { status: 404, zh: '原文 “{key}” 不存在或行号 {found} 超出范围', en: 'Source text "{key}" not found or lines {found} out of range' },
@@ -119,6 +122,10 @@ export const ERRORS = {
   DETERMINATION_CONFLICT: { status: 409, zh: '该决定已有经办人意见 “{found}”；如需更改，请以 supersedes 指明最新一条（{expected}）', en: 'The decision already has determination "{found}"; to change it, send supersedes with the latest one ({expected})' },
   RECORD_MISMATCH: { status: 409, zh: '决定记录 “{key}” 与按其规则集版本重新推导的结果不符（{detail}），记录可能被改动', en: 'Decision record "{key}" does not match what its rule-set version re-derives ({detail}); the record may have been altered' },
   VERSION_UNAVAILABLE: { status: 409, zh: '记录所用的规则集 {key} 版本 {found} 未加载，无法重放', en: 'Rule set {key} version {found}, used by the record, is not loaded; cannot replay' },
+  // ---- impact jobs ----
+  IMPACT_JOB_NOT_FOUND: { status: 404, zh: '影响分析任务 “{key}” 不存在', en: 'Impact job "{key}" not found' },
+  IMPACT_JOB_NOT_DONE: { status: 409, zh: '影响分析任务 {key} 当前为“{found}”，没有报告（任务完成后才有报告）', en: 'Impact job {key} is {found}; a report exists only once it is done' },
+  IMPACT_JOB_ENDED: { status: 409, zh: '影响分析任务 {key} 已经结束（“{found}”），无法取消', en: 'Impact job {key} has already ended ({found}); nothing to cancel' },
   // ---- case files (办件) ----
   CASE_NOT_FOUND: { status: 404, zh: '办件 “{key}” 不存在', en: 'Case "{key}" not found' },
   CASE_NOT_OWNER: { status: 403, zh: '办件 {key} 由经办人“{found}”办理，只有该经办人或管理员可以修改', en: 'Case {key} belongs to caseworker "{found}"; only they or an admin may change it' },
@@ -135,6 +142,7 @@ export const ERRORS = {
   OVERRIDE_REASON_REQUIRED: { status: 400, zh: '不同意决定时必须填写理由', en: 'An override (agree: false) needs a reason' },
   RATE_LIMITED: { status: 429, zh: '请求过于频繁：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Rate limited: at most {found} requests per {expected} ms; retry later' },
   STORE_UNAVAILABLE: { status: 503, zh: '决定记录库不可用，决定未作出（未记录的决定不会返回）', en: 'The decision log is unavailable; no decision was made (an unrecorded decision is never returned)' },
+  SERVER_CLOSING: { status: 503, zh: '服务正在停止，请稍后重试', en: 'The server is shutting down; retry shortly' },
   NOT_READY: { status: 503, zh: '服务尚未就绪：{detail}', en: 'Not ready: {detail}' },
   INTERNAL: { status: 500, zh: '服务器内部错误（已记录，编号 {key}）', en: 'Internal server error (logged as {key})' },
 } as const satisfies Record<string, ErrorSpec>;

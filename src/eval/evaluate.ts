@@ -300,12 +300,14 @@ function assemble(
   traces: readonly RuleTrace[],
 ): Decision {
   const { values, inputs, derived, asOf } = facts;
-  const { outputs, status, missingFromFormulas } = decided;
+  const { status, missingFromFormulas } = decided;
+  const outputs = partlyKnown(rs, decided.outputs, traces, values);
   // A reason names what it could not fill in, rather than a bare "unknown":
   // the caseworker sees which fact to ask for.
   const lookup = (name: string): string => {
     const out = outputs[name];
     if (out) {
+      if (out.status === 'unknown' && out.partial) return partialText(out);
       if (out.status === 'unknown') return pendingText(rs, outputMissing(out, missingFromFormulas, rs, values));
       if (out.value !== null || !rs.facts.has(name)) return out.display ?? (out.value === null ? '（无）' : renderValue(out.value));
       // An output no rule set this time, named like a fact: the fact's value is what the sentence means.
@@ -387,6 +389,57 @@ function markApplicable(rs: PreparedRuleSet, outputs: Record<string, OutputValue
     shown[output.id] = { ...out, applicable };
   }
   return shown;
+}
+
+/**
+ * A collected list still open (some rule that could add an entry is
+ * undecided) keeps its unknown status and null value, as the compact result
+ * has it; the explanation adds the entries already certain (rules that hold)
+ * and the input facts that could add more. Without this, 通报批评 was hidden
+ * because sanctions_count was absent, and a reason read "（尚未确定）".
+ */
+function partlyKnown(rs: PreparedRuleSet, outputs: Record<string, OutputValue>, traces: readonly RuleTrace[], values: ReadonlyMap<string, unknown>): Record<string, OutputValue> {
+  let shown = outputs;
+  for (const po of rs.compiled.outputs) {
+    const def = po.output.definition;
+    const out = outputs[po.output.id];
+    if (!def.collect || !out || out.status !== 'unknown') continue;
+    const known: unknown[] = [];
+    const seen = new Set<string>();
+    const more = new Set<string>();
+    const state: OutputState = { codes: new Uint8Array(0), v: undefined, values, missing: undefined };
+    for (const s of po.setBy) {
+      const trace = traces[s.rule.index] as RuleTrace;
+      if (trace.result === 'true') {
+        const v = assign(s, po.output.id, state);
+        if (v === undefined) continue;
+        const key = canonicalJson(v);
+        if (!seen.has(key)) {
+          seen.add(key);
+          known.push(v);
+        }
+      } else if (trace.result === 'unknown' || trace.result === 'not_evaluated') {
+        for (const f of unknownFacts(trace.condition)) for (const input of absentInputs(rs, f, values)) more.add(input);
+      }
+    }
+    for (const [fact] of state.missing ?? []) for (const input of absentInputs(rs, fact, values)) more.add(input);
+    if (shown === outputs) shown = { ...outputs };
+    shown[po.output.id] = {
+      ...out,
+      partial: true,
+      known,
+      known_display: known.length > 0 ? known.map((v) => outputDisplay(def, v)).join('、') : '（暂无）',
+      more_from: [...more].map((fact) => ({ fact, title: rs.facts.get(fact)?.title ?? fact })),
+    };
+  }
+  return shown;
+}
+
+/** "已知：合法生育率；尚缺计划生育率等，可能还有其他" — what a reason says of a partly known list. */
+function partialText(out: OutputValue): string {
+  const more = out.more_from ?? [];
+  const tail = more.length > 0 ? `尚缺${more.map((m) => m.title).join('、')}，可能还有其他` : '可能还有其他';
+  return (out.known?.length ?? 0) > 0 ? `${out.known_display}（已知；${tail}）` : `（暂无已知项；${tail}）`;
 }
 
 function hasAll(values: ReadonlyMap<string, unknown>, names: readonly string[]): boolean {

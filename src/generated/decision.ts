@@ -122,6 +122,25 @@ export interface OutputValue {
    * Only for outputs that apply to given outcomes (applies_when in the rule set): no when the headline outcome is decided otherwise (the value is then not a decision for this case), pending while the headline is undetermined.
    */
   applicable?: 'yes' | 'no' | 'pending';
+  /**
+   * A collected list (collect) still open: value stays null and status unknown, but the entries in known are certain and more may follow from the facts in more_from.
+   */
+  partial?: boolean;
+  /**
+   * For a partial list: the entries already certain (rules that hold).
+   */
+  known?: unknown[];
+  /**
+   * Chinese wording of the known entries.
+   */
+  known_display?: string;
+  /**
+   * For a partial list: the input facts that could add entries.
+   */
+  more_from?: {
+    fact: string;
+    title: string;
+  }[];
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema

@@ -86,6 +86,15 @@ export interface Expectation {
    */
   not_applicable?: string[];
   /**
+   * Collected outputs that must be partly known: the exact known entries and, when given, the exact facts that could add more.
+   */
+  partial?: {
+    [k: string]: {
+      known: unknown[];
+      more_from?: string[];
+    };
+  };
+  /**
    * Expected error code: the facts must be refused.
    */
   error?: string;

@@ -15,6 +15,8 @@ export interface ImpactOptions {
   readonly onProgress?: (records: number) => void;
   /** Stops the run between batches; the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /** Give the event loop a turn between batches (a server running a job on its own thread). */
+  readonly yieldToEventLoop?: boolean;
 }
 
 /**
@@ -40,6 +42,9 @@ export async function aggregateImpact(records: AsyncIterable<PopulationRecord> |
     if (seen % every === 0) {
       options.signal?.throwIfAborted();
       options.onProgress?.(seen);
+      // An async iterator of ready records never leaves the microtask queue: let timers,
+      // requests and a cancel in, between batches.
+      if (options.yieldToEventLoop) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
   options.signal?.throwIfAborted();

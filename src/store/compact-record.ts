@@ -14,8 +14,9 @@ import { canonicalExplanation } from './canonical-explanation.js';
  * 1: rules, reasons, failed, missing, ambiguities, facts (the delta-encoded
  *    log's records, migration 5).
  * 2: + grounds (per-rule grounds, outputs' applies_when).
+ * 3: + partly known collected lists (partial, known, known_display, more_from).
  */
-export const EXPLANATION_FORMAT = 2;
+export const EXPLANATION_FORMAT = 3;
 
 /** An output as the record keeps it: what was decided, not how it reads. */
 export interface RecordedOutput {

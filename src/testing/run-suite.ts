@@ -201,6 +201,22 @@ export function compare(expect: Expectation, d: Decision): string[] {
     if (!o) out.push(`not_applicable ${k}: 规则集没有此输出 (no such output)`);
     else if (o.applicable !== 'no') out.push(`not_applicable: 输出 ${k} 应标为不适用，实际 ${o.applicable ?? '总是适用'}`);
   }
+  for (const [k, want] of Object.entries(expect.partial ?? {})) {
+    const o = d.outputs[k];
+    if (!o) {
+      out.push(`partial ${k}: 规则集没有此输出 (no such output)`);
+      continue;
+    }
+    if (!o.partial) {
+      out.push(`partial ${k}: 期望部分已知，实际 ${o.status} ${show(o.value)}`);
+      continue;
+    }
+    if (!sameValue(want.known, o.known ?? [])) out.push(`partial ${k}.known: 期望 ${show(want.known)}，实际 ${show(o.known)}`);
+    if (want.more_from) {
+      const actual = (o.more_from ?? []).map((m) => m.fact).sort();
+      if (canonicalJson(actual) !== canonicalJson([...want.more_from].sort())) out.push(`partial ${k}.more_from: 期望 ${show([...want.more_from].sort())}，实际 ${show(actual)}`);
+    }
+  }
   for (const a of expect.ambiguities_absent ?? []) {
     if (d.ambiguities.some((x) => x.id === a)) out.push(`ambiguities_absent: 不应提示 ${a}（决定不取决于它）`);
   }

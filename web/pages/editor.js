@@ -8,6 +8,7 @@ import { can } from '../session.js';
 import { editorApi } from '../editor-api.js';
 import { createCodeEditor } from '../code-editor.js';
 import { reviewSection } from './editor-review.js';
+import { impactJobsApi, followJob, pastJobs } from '../impact-job-view.js';
 
 const SEVERITY_ZH = { error: '错误', warning: '警告', info: '提示' };
 const DEBOUNCE_MS = 600;
@@ -158,6 +159,7 @@ export async function editorPage(main, { params, isCurrent }) {
   };
   main.appendChild(review.element);
   main.appendChild(h('section', { class: 'versions', 'aria-labelledby': 'versions-title' }, h('h2', { id: 'versions-title' }, '版本'), versionTable(versions)));
+  main.appendChild(h('section', { class: 'impact-history', 'aria-labelledby': 'impact-history-title' }, h('h2', { id: 'impact-history-title' }, '过去的影响分析')));
 
   function loadDraft(r) {
     rulesEditor.setValue(r.yaml);
@@ -332,21 +334,40 @@ export async function editorPage(main, { params, isCurrent }) {
     }
   });
 
+  // Impact runs as a job (POST /v1/impact-jobs): progress, cancel, and the report kept to reopen.
+  const showReport = (el, r) => el.appendChild(impactView(r));
+  const refreshPastJobs = async () => {
+    const box = main.querySelector('.impact-history');
+    try {
+      const { jobs } = await impactJobsApi.list(id);
+      clear(box);
+      box.appendChild(h('h2', { id: 'impact-history-title' }, '过去的影响分析'));
+      box.appendChild(
+        pastJobs(jobs, async (job) => {
+          const el = panel('impact', `影响分析（${new Date(job.created_at).toLocaleString('zh-CN', { hour12: false })}，v${job.from_version} → v${job.to_version}）`);
+          try {
+            showReport(el, await impactJobsApi.report(job.id));
+          } catch (e) {
+            el.appendChild(h('p', { class: 'error', role: 'alert' }, e.messageZh));
+          }
+        }),
+      );
+    } catch {
+      // The list is a convenience; the page works without it.
+    }
+  };
   impactButton.addEventListener('click', async () => {
     const count = Math.max(1, Math.min(1_000_000, Number.parseInt(countInput.value, 10) || 1000));
     const el = panel('impact', '影响分析');
-    el.appendChild(h('p', { class: 'loading' }, `正在按草稿与现行版本分别决定 ${count} 名模拟申请人…`));
     impactButton.disabled = true;
     try {
-      const r = await editorApi.impact(id, rulesEditor.getValue(), count, 1);
-      clear(el);
-      el.appendChild(h('h2', {}, '影响分析'));
-      el.appendChild(impactView(r));
-      announce(`影响分析完成：${r.changed} 条结果改变`);
+      const job = await impactJobsApi.start({ ruleset: id, to: { yaml: rulesEditor.getValue() }, population: { count, seed: 1 }, sample: 3 });
+      void refreshPastJobs();
+      await followJob(el, job, (r) => showReport(el, r), { isCurrent });
+      void refreshPastJobs();
     } catch (e) {
-      clear(el);
-      el.appendChild(h('h2', {}, '影响分析'));
       el.appendChild(h('p', { class: 'error', role: 'alert' }, e.messageZh));
+      if (e.problem?.findings) showFindings(e.problem.findings);
     } finally {
       impactButton.disabled = false;
     }
@@ -377,6 +398,7 @@ export async function editorPage(main, { params, isCurrent }) {
   });
 
   changed();
+  void refreshPastJobs();
 }
 
 function populationLine(p) {

@@ -1,0 +1,122 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { startTestApp, as, RULESET, type TestServer } from './harness.js';
+import { connect } from '../../src/store/sql-client.js';
+import { loadRuleSet, SourceTexts } from '../../src/index.js';
+import { runImpact } from '../../src/impact/run-impact.js';
+import { generatePopulation } from '../../src/impact/population-generator.js';
+
+/** Impact as a job: 202 at once, progress, cancel, and a report kept in the database across a restart. */
+const V11 = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.yaml', 'utf8');
+
+function rulesDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zhidu-rules-'));
+  copyFileSync('test/fixtures/good/committee-subsidy.yaml', join(dir, 'committee-subsidy.yaml'));
+  copyFileSync('test/fixtures/good/committee-subsidy.test.yaml', join(dir, 'committee-subsidy.test.yaml'));
+  return dir;
+}
+
+const rules = rulesDir();
+const data = mkdtempSync(join(tmpdir(), 'zhidu-jobs-'));
+const env = { ZHIDU_VERSION_POLL_MS: '0', ZHIDU_DB_SCHEMA: 'zt_jobs' };
+let server: TestServer;
+const start = async () => startTestApp({ rulesDir: rules, env, db: await connect({ dataDir: data }) });
+beforeAll(async () => {
+  server = await start();
+});
+afterAll(async () => server.app.close());
+
+const inject = (role: Parameters<typeof as>[0], opts: Parameters<typeof as>[1]) => server.app.inject(as(role, opts));
+const submit = (population: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  inject('editor', { method: 'POST', url: '/v1/impact-jobs', payload: { ruleset: RULESET, to: { yaml: V11 }, from: '1.0.0', as_of: '2025-06-01', population, ...extra } });
+
+describe('POST /v1/impact-jobs', () => {
+  let id = '';
+  it('answers 202 at once with the job and where to follow it', async () => {
+    const res = await submit({ count: 3000, seed: 5 });
+    expect(res.statusCode).toBe(202);
+    const job = res.json();
+    expect(res.headers.location).toBe(`/v1/impact-jobs/${job.id}`);
+    expect(job).toMatchObject({ ruleset: RULESET, from_version: '1.0.0', to_version: '1.1.0', draft: true, as_of: '2025-06-01', population: '生成 3000 人（种子 5）', created_by: 'test-editor' });
+    expect(['queued', 'running']).toContain(job.status);
+    expect(job.progress.total).toBe(3000);
+    id = job.id;
+  });
+
+  it('finishes with the report a direct run gives, kept and listed', async () => {
+    await server.app.zhidu.impactJobs.settled(id);
+    const job = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${id}` })).json();
+    expect(job).toMatchObject({ status: 'done', progress: { done: 3000, total: 3000, eta_seconds: 0 }, error: null });
+    expect(job.progress.rate).toBeGreaterThan(0);
+    const report = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${id}/report` })).json();
+    const sources = new SourceTexts('rules/sources');
+    const v1 = loadRuleSet('c.yaml', readFileSync('test/fixtures/good/committee-subsidy.yaml', 'utf8'), { sources });
+    const v2 = loadRuleSet('draft.yaml', V11, { sources });
+    if (!v1.ok || !v2.ok) throw new Error('fixtures');
+    const draft = v2.ruleSet;
+    async function* people() {
+      let line = 0;
+      for (const facts of generatePopulation(draft.definition, 3000, { seed: 5, asOf: '2025-06-01' })) yield { line: ++line, facts };
+    }
+    const direct = await runImpact(people(), { from: v1.ruleSet, to: draft, asOf: '2025-06-01' });
+    const timeless = (r: Record<string, unknown>) => ({ ...r, elapsed_ms: 0, records_per_second: 0 });
+    expect(timeless(report)).toEqual(timeless(JSON.parse(JSON.stringify(direct))));
+    expect(report.changed).toBeGreaterThan(0);
+    const list = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs?ruleset=${RULESET}` })).json();
+    expect(list.jobs[0]).toMatchObject({ id, status: 'done', summary: { records: 3000, changed: report.changed } });
+  });
+
+  it('streams progress as server-sent events, ending with the job', async () => {
+    const res = await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${id}/events` });
+    expect(res.headers['content-type']).toContain('text/event-stream');
+    expect(res.body).toMatch(/^event: progress\ndata: \{/);
+    const end = /event: end\ndata: (.*)\n\n$/.exec(res.body);
+    expect(JSON.parse(end?.[1] ?? 'null')).toMatchObject({ id, status: 'done' });
+  });
+
+  it('cancels a running job between batches; it has no report', async () => {
+    const runner = server.app.zhidu.impactJobs;
+    const res = await submit({ count: 2_000_000, seed: 1 });
+    const job = res.json();
+    // Wait for the job to be under way (its first heartbeat), then cancel it.
+    for (;;) {
+      const [jobId, done] = (await once(runner, 'progress')) as [string, number];
+      if (jobId === job.id && done > 0) break;
+    }
+    const cancel = await inject('editor', { method: 'POST', url: `/v1/impact-jobs/${job.id}/cancel` });
+    expect(cancel.statusCode).toBe(202);
+    await runner.settled(job.id);
+    const after = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${job.id}` })).json();
+    expect(after.status).toBe('cancelled');
+    expect(after.progress.done).toBeLessThan(2_000_000);
+    const report = await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${job.id}/report` });
+    expect(report.statusCode).toBe(409);
+    expect(report.json()).toMatchObject({ code: 'IMPACT_JOB_NOT_DONE' });
+    expect(report.json().title ?? report.json().detail).toContain('已取消');
+    const again = await inject('editor', { method: 'POST', url: `/v1/impact-jobs/${job.id}/cancel` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'IMPACT_JOB_ENDED' });
+  }, 300_000);
+
+  it('refuses an unknown job, a caseworker, and a draft of another rule set', async () => {
+    const missing = await inject('editor', { method: 'GET', url: '/v1/impact-jobs/00000000-0000-4000-8000-000000000000/report' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'IMPACT_JOB_NOT_FOUND' });
+    const caseworker = await server.app.inject(as('caseworker', { method: 'GET', url: '/v1/impact-jobs' }));
+    expect(caseworker.statusCode).toBe(403);
+    const bad = await submit({ count: 0 });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('keeps the report across a restart of the server', async () => {
+    const before = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${id}/report` })).json();
+    await server.app.close();
+    server = await start();
+    const res = await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${id}/report` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(before);
+  }, 120_000);
+});
