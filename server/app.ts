@@ -24,7 +24,7 @@ import { editorRoutes } from './routes/editor.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { ReviewStore } from '../src/store/review-store.js';
 import { keyRoutes } from './routes/keys.js';
-import { caseRoutes } from './routes/cases.js';
+import { caseRoutes, caseNoticeRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
 import { JobStore } from '../src/impact/job-store.js';
 import { ImpactJobRunner } from '../src/impact/job-runner.js';
@@ -217,6 +217,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(reviewRoutes);
   await app.register(keyRoutes);
   await app.register(caseRoutes);
+  await app.register(caseNoticeRoutes);
   await app.register(impactJobRoutes);
   await app.register(webApp);
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_NOTICE_FONT } from '../src/cases/notice-pdf.js';
 
 /**
  * Everything the server reads from the environment, in one place, with the
@@ -52,6 +53,11 @@ export interface Config {
   readonly dbTimeoutMs: number;
   /** Server processes sharing the port (node cluster); more than 1 needs DATABASE_URL. */
   readonly workers: number;
+  /** CJK font the notice PDF embeds (TTF/OTF, or TTC with noticeFontFace). */
+  readonly noticeFont: string;
+  readonly noticeFontFace: string | undefined;
+  /** Issuing authorities and appeal terms for notices (docs/api.md); absent file = defaults. */
+  readonly noticeConfigFile: string;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -103,6 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     fourEyes: onOff(env, 'ZHIDU_FOUR_EYES', true),
     dbTimeoutMs: Math.max(1, int(env, 'ZHIDU_DB_TIMEOUT_MS', 5000)),
     workers: Math.max(1, int(env, 'ZHIDU_WORKERS', 1)),
+    noticeFont: env.ZHIDU_NOTICE_FONT ?? DEFAULT_NOTICE_FONT,
+    noticeFontFace: env.ZHIDU_NOTICE_FONT_FACE || undefined,
+    noticeConfigFile: resolve(env.ZHIDU_NOTICE_CONFIG ?? join(dataDir, 'notice.json')),
     limits: {
       bodyBytes: int(env, 'ZHIDU_BODY_LIMIT', DEFAULT_LIMITS.bodyBytes),
       batchBodyBytes: int(env, 'ZHIDU_BATCH_BODY_LIMIT', DEFAULT_LIMITS.batchBodyBytes),

@@ -53,7 +53,7 @@ export function fail(code: ErrorCode, params: MessageParams = {}, extra: Paramet
 export function fromZhiduError(err: ZhiduError, root = ''): Problem {
   const factsRoot = err.code === 'FACTS_INVALID' ? `${root}/facts` : root;
   const violations = err.violations.map((v) => ({ ...v, pointer: factsRoot + v.pointer }));
-  const pointer = err.code === 'AS_OF_INVALID' ? `${root}/as_of` : err.pointer !== undefined ? factsRoot + err.pointer : violations[0]?.pointer;
+  const pointer = err.code === 'AS_OF_INVALID' || err.code === 'AS_OF_RANGE' ? `${root}/as_of` : err.pointer !== undefined ? factsRoot + err.pointer : violations[0]?.pointer;
   return problem(err.code, err.params, {
     pointer: pointer === '' && err.code !== 'FACTS_INVALID' ? undefined : pointer,
     violations,

@@ -37,14 +37,14 @@ export async function webApp(app: FastifyInstance, opts: WebAppOptions = {}): Pr
     cacheControl: false,
     decorateReply: false,
     wildcard: true,
-    setHeaders(reply) {
-      reply.header('cache-control', 'no-cache');
-      reply.header(
+    setHeaders(res) {
+      res.setHeader('cache-control', 'no-cache');
+      res.setHeader(
         'content-security-policy',
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
       );
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader('referrer-policy', 'no-referrer');
     },
   });
 }

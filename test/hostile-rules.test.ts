@@ -176,3 +176,15 @@ describe('item 5: deep YAML is refused by a linear scan before the parser recurs
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 });
+
+describe('item 10: calendar results stay within 1000-01-01 … 9999-12-31', () => {
+  it('add_days and add_months past 9999-12-31 are refused, not a date no operator can compare', () => {
+    const days = compileFormula('add_days(d, n)', () => true);
+    const months = compileFormula('add_months(d, n)', () => true);
+    if (!days.ok || !months.ok) throw new Error('formulas should compile');
+    expect(days.formula.evaluate(new Map<string, unknown>([['d', '9999-12-30'], ['n', 1]]))).toBe('9999-12-31');
+    expect(() => days.formula.evaluate(new Map<string, unknown>([['d', '9999-12-30'], ['n', 5]]))).toThrow(/超出 1000-01-01 至 9999-12-31/);
+    expect(() => days.formula.evaluate(new Map<string, unknown>([['d', '2024-01-01'], ['n', 1e15]]))).toThrow(/超出/);
+    expect(() => months.formula.evaluate(new Map<string, unknown>([['d', '1000-01-15'], ['n', -1]]))).toThrow(/超出/);
+  });
+});

@@ -99,6 +99,7 @@ export const api = {
   submitCase: (id, facts, asOf, answers) => request('POST', `/v1/cases/${enc(id)}/submit`, withAsOf({ facts, answers }, asOf)),
   overrideCase: (id, outcome, reason) => request('POST', `/v1/cases/${enc(id)}/override`, { outcome, reason }),
   closeCase: (id) => request('POST', `/v1/cases/${enc(id)}/close`),
+  caseNotice: (id) => request('GET', `/v1/cases/${enc(id)}/notice`),
   cases: (query) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));

@@ -16,6 +16,7 @@ import { editorListPage, editorPage } from './pages/editor.js';
 import { keysPage } from './pages/keys.js';
 import { casePage } from './pages/case.js';
 import { casesPage } from './pages/cases.js';
+import { caseNoticePage } from './pages/case-notice.js';
 
 const main = document.getElementById('main');
 
@@ -29,6 +30,7 @@ const routes = [
   { re: /^\/edit\/([^/]+)$/, page: editorPage, nav: 'editor' },
   { re: /^\/keys$/, page: keysPage, nav: 'keys' },
   { re: /^\/cases$/, page: casesPage, nav: 'cases' },
+  { re: /^\/cases\/([^/]+)\/notice$/, page: caseNoticePage, nav: 'cases', bare: true },
   { re: /^\/cases\/([^/]+)$/, page: casePage, nav: 'cases' },
 ];
 

@@ -11,6 +11,10 @@ import { fail, problem, ProblemError, StoreUnavailable } from '../problem.js';
 import { PERMISSIONS } from '../context.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
+import { buildNotice, loadNoticeConfig, type Notice } from '../../src/cases/notice.js';
+import { rederive } from '../../src/store/rederive.js';
+import { versionLookup } from './decisions.js';
+import { NoticeFontMissing, renderNoticePdf } from '../../src/cases/notice-pdf.js';
 
 export const STATE_TITLES: Record<CaseState, string> = { draft: '草稿', submitted: '已提交', overridden: '已改判', closed: '已办结' };
 
@@ -429,4 +433,74 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
 async function latestDetermination(ctx: ZhiduContext, decisionId: string): Promise<string | null> {
   const list = await storeCall(ctx.log.determinations(decisionId));
   return list[list.length - 1]?.id ?? null;
+}
+
+/** The notice of a submitted case, as JSON for the browser and as a PDF. */
+export async function caseNoticeRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.zhidu;
+  const config = loadNoticeConfig(ctx.config.noticeConfigFile);
+
+  const noticeOf = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<Notice> => {
+    const caller = request.caller as Caller;
+    // The notice names the applicant and their number in full: only for roles that may see them.
+    if (!maySeePersonal(caller)) fail('PERSONAL_DATA_FORBIDDEN', { found: caller.role });
+    const row = await storeCall(ctx.cases.get(request.params.id));
+    if (!row) fail('CASE_NOT_FOUND', { key: request.params.id }, { pointer: '/id' });
+    if (row.decision_id === null) fail('CASE_STATE', { key: row.case_no, found: STATE_TITLES[row.state], detail: '出具告知书（请先提交）', expected: 'submitted | overridden | closed' });
+    const found = await storeCall(ctx.log.getDecision(row.decision_id));
+    if (!found) fail('DECISION_NOT_FOUND', { key: row.decision_id });
+    const rs = ctx.registry.get(found.content.ruleset.id, found.content.ruleset.version);
+    if (!rs) fail('VERSION_UNAVAILABLE', { key: found.content.ruleset.id, found: found.content.ruleset.version });
+    // The record keeps codes, not the explanation: it is re-derived (and checked) from the version it names.
+    const r = rederive(found.content, versionLookup(ctx));
+    if (!r.ok) {
+      if (r.unavailable) fail('VERSION_UNAVAILABLE', { key: found.content.ruleset.id, found: found.content.ruleset.version });
+      fail('RECORD_MISMATCH', { key: found.content.id, detail: r.reason });
+    }
+    return buildNotice({ row, decision: r.decision, ruleset: rs, sources: ctx.registry.sources, config });
+  };
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/cases/:id/notice',
+    {
+      config: { permission: 'cases' },
+      schema: {
+        tags: ['cases'],
+        summary: 'The case\u2019s notice (决定书 / 补正告知书) as a document model: 文号, applicant, matter, facts found, decision, grounds with clause text, authority, appeal, date',
+        security,
+        params: caseParams,
+        response: { 200: api('Notice'), ...problemResponses(401, 403, 404, 409, 429, 503) },
+      },
+    },
+    async (request) => noticeOf(request),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/cases/:id/notice.pdf',
+    {
+      config: { permission: 'cases' },
+      schema: {
+        tags: ['cases'],
+        summary: 'The case\u2019s notice as an A4 PDF, rendered on the server with an embedded CJK font (ZHIDU_NOTICE_FONT)',
+        security,
+        params: caseParams,
+        produces: ['application/pdf'],
+        response: { 200: { description: 'application/pdf', type: 'string', format: 'binary' }, ...problemResponses(401, 403, 404, 409, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const notice = await noticeOf(request);
+      let pdf: Buffer;
+      try {
+        pdf = await renderNoticePdf(notice, { path: ctx.config.noticeFont, face: ctx.config.noticeFontFace });
+      } catch (err) {
+        if (err instanceof NoticeFontMissing) fail('NOTICE_FONT_MISSING', { found: err.path });
+        throw err;
+      }
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="${notice.case_no}.pdf"; filename*=UTF-8''${encodeURIComponent(`${notice.title}-${notice.case_no}.pdf`)}`)
+        .send(pdf);
+    },
+  );
 }

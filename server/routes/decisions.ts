@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { DATE_RANGE } from '../../src/eval/calendar.js';
 import { evaluate, today } from '../../src/eval/evaluate.js';
 import { ZhiduError } from '../../src/errors/finding.js';
 import type { Decision } from '../../src/generated/decision.js';
@@ -22,6 +23,8 @@ interface ListQuery {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_MIN_MS = Date.parse(`${DATE_RANGE.min}T00:00:00Z`);
+const DATE_END_MS = Date.parse(`${DATE_RANGE.max}T00:00:00Z`) + 86_400_000;
 
 /** A query bound as an instant: a bare date `to` means the whole of that day (UTC). */
 function bound(value: string | undefined, name: 'from' | 'to'): string | undefined {
@@ -29,7 +32,9 @@ function bound(value: string | undefined, name: 'from' | 'to'): string | undefin
   const isDate = DATE.test(value);
   const t = Date.parse(isDate ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(t)) fail('REQUEST_INVALID', { detail: `${name} must be YYYY-MM-DD or an ISO date-time, found ${JSON.stringify(value)}` }, { pointer: `/${name}` });
-  return new Date(isDate && name === 'to' ? t + 86_400_000 : t).toISOString();
+  // Within what the log's timestamps hold: to=9999-12-31 ran to year 10000 and the database refused it (answered as the log being down).
+  if (t < DATE_MIN_MS || t >= DATE_END_MS) fail('AS_OF_RANGE', { found: value.slice(0, 40), expected: `${DATE_RANGE.min} 至 ${DATE_RANGE.max}` }, { pointer: `/${name}` });
+  return new Date(isDate && name === 'to' ? Math.min(t + 86_400_000, DATE_END_MS - 1) : t).toISOString();
 }
 
 async function loadDecision(ctx: ZhiduContext, id: string) {

@@ -8,6 +8,8 @@ import type { JobSpec } from '../../src/impact/job-store.js';
 import { problem, ProblemError, sendProblem } from '../problem.js';
 import { problemResponses } from '../schemas.js';
 import { parseJsonBody } from '../json-body.js';
+import { parseUpload, problemText } from '../../src/impact/population-upload.js';
+import { countDecisionRecords } from '../../src/impact/decision-records.js';
 
 /**
  * Impact as a job (issue #12): POST answers at once with the job; progress
@@ -19,6 +21,10 @@ const JOB_SCHEMA = 'https://zhidu.dev/schemas/impact-job.schema.json';
 const ref = (name: string) => ({ $ref: `${JOB_SCHEMA}#/definitions/${name}` });
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f-]{36}$' } } } as const;
 const TERMINAL = new Set(['done', 'failed', 'cancelled']);
+/** An upload is kept with its job (in one row): bounded. */
+const MAX_UPLOAD_RECORDS = 20_000;
+/** The schema's maxLength of an uploaded file's text (4 MiB). */
+const UPLOAD_BYTES = 4 * 1024 * 1024;
 
 const STATUS_ZH: Record<ImpactJob['status'], string> = { queued: '排队中', running: '运行中', done: '已完成', failed: '失败', cancelled: '已取消' };
 
@@ -32,7 +38,7 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseJsonBody(body as string, { ...ctx.config.limits, stringLength: Math.max(ctx.config.limits.stringLength, ctx.config.limits.yamlBytes) }));
+      done(null, parseJsonBody(body as string, { ...ctx.config.limits, stringLength: Math.max(ctx.config.limits.stringLength, ctx.config.limits.yamlBytes, UPLOAD_BYTES) }));
     } catch (err) {
       done(err as Error, undefined);
     }
@@ -48,7 +54,7 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
     '/v1/impact-jobs',
     {
       config: { permission: 'validate', accepts: ['application/json'] },
-      bodyLimit: ctx.config.limits.yamlBytes * 4,
+      bodyLimit: Math.max(ctx.config.limits.yamlBytes * 4, UPLOAD_BYTES + ctx.config.limits.yamlBytes * 2),
       schema: {
         tags: ['editing'],
         summary: 'Start an impact job: the impact of a draft (or a version) on a population, in the background',
@@ -81,7 +87,32 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
       }
       if (!from) throw new ZhiduError('NO_VERSION_IN_FORCE', { key: id, found: asOf });
       const pop = body.population;
-      const population: JobSpec['population'] = 'records' in pop ? { records: pop.records } : { count: pop.count, seed: pop.seed ?? 1 };
+      let population: JobSpec['population'];
+      let total: number;
+      let words: string;
+      if ('upload' in pop) {
+        // Checked against the version in force: real records come from the system as it is.
+        const parsed = parseUpload(from, pop.upload.format, pop.upload.text, MAX_UPLOAD_RECORDS);
+        if (parsed.problems.length > 0) {
+          const p = problem('POPULATION_INVALID', { found: parsed.problems.length, detail: parsed.problems.slice(0, 3).map(problemText).join('；') });
+          return sendProblem(reply, { ...p, problems: parsed.problems.map((x) => ({ ...x, text: problemText(x) })) } as never);
+        }
+        population = { records: parsed.records };
+        total = parsed.records.length;
+        words = `上传的 ${total} 条记录（${pop.upload.format === 'csv' ? 'CSV' : 'NDJSON'}）`;
+      } else if ('decisions' in pop) {
+        population = { decisions: pop.decisions };
+        total = await countDecisionRecords(jobs.store.db, jobs.store.schema, { ruleset: id, ...pop.decisions });
+        words = `已记录的 ${total} 个决定（${pop.decisions.from ?? '最早'} 至 ${pop.decisions.to ?? '现在'}）`;
+      } else if ('records' in pop) {
+        population = { records: pop.records };
+        total = pop.records.length;
+        words = `提交的 ${total} 条记录`;
+      } else {
+        population = { count: pop.count, seed: pop.seed ?? 1 };
+        total = pop.count;
+        words = `生成 ${pop.count} 人（种子 ${pop.seed ?? 1}）`;
+      }
       const spec: JobSpec = {
         from: { file: from.file, text: from.text, version: from.version },
         to: { file: to.file, text: to.text, version: to.version, draft },
@@ -92,15 +123,15 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
       const job = await jobs.submit({
         ruleset: id,
         spec,
-        population_text: 'records' in population ? `提交的 ${population.records.length} 条记录` : `生成 ${population.count} 人（种子 ${population.seed}）`,
-        total: 'records' in population ? population.records.length : population.count,
+        population_text: words,
+        total,
         created_by: request.caller?.name ?? 'unknown',
       });
       return reply.code(202).header('location', `/v1/impact-jobs/${job.id}`).send(job);
     },
   );
 
-  app.get<{ Querystring: { ruleset?: string; limit?: number } }>(
+  app.get<{ Querystring: { ruleset?: string; limit?: string } }>(
     '/v1/impact-jobs',
     {
       config: { permission: 'validate' },
@@ -108,11 +139,11 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
         tags: ['editing'],
         summary: 'Impact jobs, newest first (running and past), to follow one or reopen its report',
         security,
-        querystring: { type: 'object', additionalProperties: false, properties: { ruleset: { type: 'string', maxLength: 100 }, limit: { type: 'integer', minimum: 1, maximum: 200 } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { ruleset: { type: 'string', maxLength: 100 }, limit: { type: 'string', pattern: '^(?:[1-9]\\d?|1\\d\\d|200)$', description: '1 to 200 (default 50)' } } },
         response: { 200: ref('ImpactJobList'), ...problemResponses(400, 401, 403, 429) },
       },
     },
-    async (request) => ({ jobs: await jobs.store.list({ ...(request.query.ruleset ? { ruleset: request.query.ruleset } : {}), limit: request.query.limit ?? 50 }) }),
+    async (request) => ({ jobs: await jobs.store.list({ ...(request.query.ruleset ? { ruleset: request.query.ruleset } : {}), limit: request.query.limit ? Number(request.query.limit) : 50 }) }),
   );
 
   app.get<{ Params: { id: string } }>(

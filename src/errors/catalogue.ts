@@ -101,11 +101,14 @@ export const ERRORS = {
   RULESET_NOT_FOUND: { status: 404, zh: '规则集 “{key}” 不存在', en: 'Rule set "{key}" not found' },
   NO_VERSION_IN_FORCE: { status: 404, zh: '规则集 “{key}” 在 {found} 没有生效的版本', en: 'Rule set "{key}" has no version in force on {found}' },
   AS_OF_INVALID: { status: 400, zh: '决定日期 “{found}” 无效，应为 YYYY-MM-DD', en: 'Decision date "{found}" is invalid; expected YYYY-MM-DD' },
+  AS_OF_RANGE: { status: 400, zh: '日期 “{found}” 超出可处理的范围（{expected}）', en: 'Date "{found}" is outside the supported range ({expected})' },
   // ---- HTTP API ----
   REQUEST_INVALID: { status: 400, zh: '请求不符合接口定义：{detail}', en: 'Request does not match the API schema: {detail}' },
   JSON_SYNTAX: { status: 400, zh: '请求体不是有效的 JSON：{detail}', en: 'Request body is not valid JSON: {detail}' },
   JSON_FORBIDDEN_KEY: { status: 400, zh: '请求中禁止使用的键 “{key}”（可能造成原型污染）', en: 'Forbidden key "{key}" in the request (prototype pollution)' },
   JSON_TOO_DEEP: { status: 400, zh: '请求嵌套过深：上限 {expected} 层', en: 'Request nested too deeply: limit {expected} levels' },
+  JSON_DUPLICATE_KEY: { status: 400, zh: '请求中的键 “{key}” 重复出现', en: 'Duplicate key "{key}" in the request' },
+  STRING_NUL: { status: 400, zh: '文字中不允许含空字符（U+0000）', en: 'Text may not contain the NUL character (U+0000)' },
   STRING_TOO_LONG: { status: 400, zh: '字符串过长：{found} 个字符，上限 {expected}', en: 'String too long: {found} characters, limit {expected}' },
   UNAUTHORIZED: { status: 401, zh: '缺少或无效的 API 密钥', en: 'Missing or invalid API key' },
   FORBIDDEN: { status: 403, zh: '角色 “{found}” 无权执行此操作；需要：{expected}', en: 'Role "{found}" may not do this; requires {expected}' },
@@ -125,6 +128,7 @@ export const ERRORS = {
   // ---- impact jobs ----
   IMPACT_JOB_NOT_FOUND: { status: 404, zh: '影响分析任务 “{key}” 不存在', en: 'Impact job "{key}" not found' },
   IMPACT_JOB_NOT_DONE: { status: 409, zh: '影响分析任务 {key} 当前为“{found}”，没有报告（任务完成后才有报告）', en: 'Impact job {key} is {found}; a report exists only once it is done' },
+  POPULATION_INVALID: { status: 422, zh: '上传的记录有 {found} 处错误，未开始分析：{detail}', en: 'The uploaded records have {found} problems; the job was not started: {detail}' },
   IMPACT_JOB_ENDED: { status: 409, zh: '影响分析任务 {key} 已经结束（“{found}”），无法取消', en: 'Impact job {key} has already ended ({found}); nothing to cancel' },
   // ---- case files (办件) ----
   CASE_NOT_FOUND: { status: 404, zh: '办件 “{key}” 不存在', en: 'Case "{key}" not found' },

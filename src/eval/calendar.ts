@@ -20,9 +20,22 @@ export function parseDate(text: unknown): CalendarDate | undefined {
   const y = Number(match[1]);
   const m = Number(match[2]);
   const d = Number(match[3]);
-  const probe = new Date(Date.UTC(y, m - 1, d));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  const probe = new Date(0);
+  probe.setUTCFullYear(y, m - 1, d);
   if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== m - 1 || probe.getUTCDate() !== d) return undefined;
   return { y, m, d };
+}
+
+/**
+ * The dates zhidu decides on and stores: four-digit years from 1000. Outside
+ * it, PostgreSQL's timestamps and plain string comparison of YYYY-MM-DD both
+ * stop meaning what they say (10000-01-01 sorts before 2024-01-01).
+ */
+export const DATE_RANGE = { min: '1000-01-01', max: '9999-12-31' } as const;
+
+export function inDateRange(date: CalendarDate): boolean {
+  return date.y >= 1000 && date.y <= 9999;
 }
 
 export function isIsoDate(text: unknown): text is string {

@@ -1,11 +1,11 @@
 import type { RuleResult } from 'json-rules-engine';
+import { assertAsOf } from './as-of.js';
 import type { Decision, OutputValue, RuleTrace, ConditionTrace, Citation, Truth } from '../generated/decision.js';
 import type { PreparedRuleSet, PreparedRule, PreparedOutput } from '../load/prepared-rule-set.js';
 import { ZhiduError } from '../errors/finding.js';
 import { checkFacts } from './check-facts.js';
 import { toDecimal, toPlain, isDecimalText, isDecimal, decimalText } from './decimal.js';
 import { canonicalJson } from '../load/canonical-json.js';
-import { isIsoDate } from './calendar.js';
 import { traceCondition, traceFromCodes, unknownFacts, type ActualCache } from '../decision/condition-trace.js';
 import { ruleGrounds, forAnotherMatter, pendingFacts } from '../decision/grounds.js';
 import { shownAmbiguities } from '../decision/ambiguity-relevance.js';
@@ -131,7 +131,7 @@ let lastAsOf = '';
 function checkedAsOf(asOf: string): string {
   // The same decision date arrives in decision after decision; it is checked once.
   if (asOf !== lastAsOf) {
-    if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
+    assertAsOf(asOf);
     lastAsOf = asOf;
   }
   return asOf;
@@ -226,7 +226,7 @@ interface FactValues {
 
 function factValues(rs: PreparedRuleSet, rawFacts: unknown, options: EvaluateOptions): FactValues {
   const asOf = options.asOf ?? today();
-  if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
+  assertAsOf(asOf);
   const inputs = checkFacts(rs, rawFacts);
 
   // Known values only: an absent fact is absent, never 0 or false. JSON

@@ -1,6 +1,6 @@
 import type { MathNode } from 'mathjs';
 import { math, asDecimal, isDecimal, toDecimal, type Decimal } from './decimal.js';
-import { parseDate, yearsBetween, monthsBetween, daysBetween, addDays, addMonths, formatDate, type CalendarDate } from './calendar.js';
+import { parseDate, yearsBetween, monthsBetween, daysBetween, addDays, addMonths, formatDate, inDateRange, DATE_RANGE, type CalendarDate } from './calendar.js';
 import { addShort, mulShort, divShort, modShort, roundShort, scaleOf } from './short-decimal.js';
 
 /**
@@ -27,13 +27,19 @@ function requireInteger(value: unknown, fn: string): number {
   return d.toNumber();
 }
 
+/** A date past 9999-12-31 (or before 1000) is refused: as text it would no longer compare as a date. */
+function inRange(date: CalendarDate, fn: string): CalendarDate {
+  if (!Number.isFinite(date.y) || !inDateRange(date)) throw new Error(`${fn}：结果日期超出 ${DATE_RANGE.min} 至 ${DATE_RANGE.max} (${fn}: date outside ${DATE_RANGE.min}..${DATE_RANGE.max})`);
+  return date;
+}
+
 /** Date functions the documents need (ages, years of work, deadlines): completed units, like 周岁. */
 const CALENDAR_FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   years_between: (a, b) => toDecimal(yearsBetween(requireDate(a, 'years_between'), requireDate(b, 'years_between'))),
   months_between: (a, b) => toDecimal(monthsBetween(requireDate(a, 'months_between'), requireDate(b, 'months_between'))),
   days_between: (a, b) => toDecimal(daysBetween(requireDate(a, 'days_between'), requireDate(b, 'days_between'))),
-  add_days: (a, n) => formatDate(addDays(requireDate(a, 'add_days'), requireInteger(n, 'add_days'))),
-  add_months: (a, n) => formatDate(addMonths(requireDate(a, 'add_months'), requireInteger(n, 'add_months'))),
+  add_days: (a, n) => formatDate(inRange(addDays(requireDate(a, 'add_days'), requireInteger(n, 'add_days')), 'add_days')),
+  add_months: (a, n) => formatDate(inRange(addMonths(requireDate(a, 'add_months'), requireInteger(n, 'add_months')), 'add_months')),
   year_of: (a) => toDecimal(requireDate(a, 'year_of').y),
 };
 

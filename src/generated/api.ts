@@ -1086,3 +1086,57 @@ export interface CaseDecision {
   recorded_at: string | null;
   decision: Decision;
 }
+/**
+ * A case's decision notice as a document (准予许可决定书 / 不予许可决定书 / 补正告知书): the same model the browser prints and GET /v1/cases/{id}/notice.pdf renders.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "Notice".
+ */
+export interface Notice {
+  kind: 'grant' | 'refusal' | 'pending';
+  title: string;
+  /**
+   * 文号: the authority's prefix, 〔year〕 and the case's serial.
+   */
+  number: string;
+  case_no: string;
+  /**
+   * Issuing authority: ZHIDU_NOTICE_CONFIG by rule set (and approver), else the rule set's approver output, else a blank to fill in.
+   */
+  authority: string;
+  applicant: {
+    name: string;
+    id_number: string;
+    phone: string | null;
+  };
+  matter: string;
+  opening: string;
+  /**
+   * Facts found, in the form's order.
+   */
+  facts: {
+    title: string;
+    value: string;
+  }[];
+  decision: string;
+  correction: {
+    machine: string;
+    corrected: string;
+    reason: string;
+  } | null;
+  grounds: {
+    text: string;
+    /**
+     * 《document》篇/条 of the clause.
+     */
+    cite: string;
+    clause_text: string;
+  }[];
+  /**
+   * 补正告知书: what the applicant must still bring or state.
+   */
+  to_bring: string[];
+  appeal: string;
+  date: string;
+  caseworker: string;
+}

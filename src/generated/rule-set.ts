@@ -187,6 +187,23 @@ export interface InputProperty {
   'x-unit'?: string;
   'x-examples'?: unknown[];
   /**
+   * Generated populations only (impact, the publish gate): the realistic range [low, high] of this fact — numbers, decimal strings or dates — drawn from instead of the whole declared range. Never used in a decision; say in a comment where the range comes from.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  'x-example-range'?: [number | string, number | string];
+  /**
+   * Generated populations only: this date fact is at least `years` after another date fact (a child born after the parent, work started after the 16th birthday), when the record's facts match `when` (fact → allowed values).
+   */
+  'x-example-after'?: {
+    fact: string;
+    years?: number;
+    when?: {
+      [k: string]: unknown[];
+    };
+  }[];
+  /**
    * The fact selects which matter is being decided (e.g. 申请 / 转售). A rule that fails only on selector facts did not apply: it is not listed among the failed pathways.
    */
   'x-selector'?: boolean;

@@ -42,3 +42,14 @@ export async function* decisionRecords(db: SqlQueryable, schema: string, range: 
     if (rows.length < pageSize) return;
   }
 }
+
+/** How many recorded decisions a range holds (the total a job's progress is measured against). */
+export async function countDecisionRecords(db: SqlQueryable, schema: string, range: DecisionRange): Promise<number> {
+  const s = quoteIdent(schema);
+  const params: unknown[] = [range.ruleset];
+  const where = [`kind = 'decision'`, 'ruleset_id = $1'];
+  if (range.from) where.push(`recorded_at >= $${params.push(range.from)}`);
+  if (range.to) where.push(`recorded_at < $${params.push(range.to)}`);
+  const { rows } = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${s}.log WHERE ${where.join(' AND ')}`, params);
+  return Number(rows[0]?.n ?? 0);
+}

@@ -6,6 +6,7 @@ import type { ImpactJob } from '../generated/impact-job.js';
 import { generatePopulation } from './population-generator.js';
 import type { PopulationRecord } from './population-reader.js';
 import { runImpact, runImpactParallel } from './run-impact.js';
+import { decisionRecords } from './decision-records.js';
 import type { JobSpec, JobStore, NewJob } from './job-store.js';
 
 /**
@@ -87,8 +88,13 @@ export class ImpactJobRunner extends EventEmitter {
       const from = this.prepare(spec.from);
       const to = this.prepare(spec.to);
       const pop = spec.population;
-      const count = 'records' in pop ? pop.records.length : pop.count;
-      const records = 'records' in pop ? fromRecords(pop.records) : generated(to, pop.count, pop.seed, spec.as_of);
+      const count = 'records' in pop ? pop.records.length : 'count' in pop ? pop.count : 0;
+      const records =
+        'records' in pop
+          ? fromRecords(pop.records)
+          : 'count' in pop
+            ? generated(to, pop.count, pop.seed, spec.as_of)
+            : decisionRecords(this.store.db, this.store.schema, { ruleset: to.id, ...pop.decisions });
       const options = { from, to, asOf: spec.as_of, sampleSize: spec.sample, signal: abort.signal, onProgress: (n: number) => (done = n) };
       const parallel = this.options.workers > 1 && count >= (this.options.parallelFrom ?? 5000);
       const report = parallel ? await runImpactParallel(records, { ...options, workers: this.options.workers, sourcesDir: this.options.sourcesDir, concurrency: 512 }) : await runImpact(records, { ...options, concurrency: 256, yieldToEventLoop: true });
@@ -118,9 +124,14 @@ export class ImpactJobRunner extends EventEmitter {
   }
 }
 
+/** Given records; a record's own decision date (as_of, from an uploaded file's column) wins. */
 async function* fromRecords(items: readonly Record<string, unknown>[]): AsyncGenerator<PopulationRecord> {
   let line = 0;
-  for (const facts of items) yield { line: ++line, facts };
+  for (const item of items) {
+    const { as_of: asOf, ...facts } = item;
+    line += 1;
+    yield typeof asOf === 'string' ? { line, facts, asOf } : { line, facts: item };
+  }
 }
 
 async function* generated(rs: PreparedRuleSet, count: number, seed: number, asOf: string): AsyncGenerator<PopulationRecord> {

@@ -16,7 +16,10 @@ export interface JobSpec {
   readonly from: { readonly file: string; readonly text: string; readonly version: string };
   readonly to: { readonly file: string; readonly text: string; readonly version: string; readonly draft: boolean };
   readonly as_of: string;
-  readonly population: { readonly count: number; readonly seed: number } | { readonly records: readonly Record<string, unknown>[] };
+  readonly population:
+    | { readonly count: number; readonly seed: number }
+    | { readonly records: readonly Record<string, unknown>[] }
+    | { readonly decisions: { readonly from?: string; readonly to?: string } };
   readonly sample: number;
 }
 
@@ -58,8 +61,8 @@ export class JobStore {
   private readonly s: string;
 
   private constructor(
-    private readonly db: SqlClient,
-    schema: string,
+    readonly db: SqlClient,
+    readonly schema: string,
   ) {
     this.s = quoteIdent(schema);
   }

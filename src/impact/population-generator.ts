@@ -47,8 +47,10 @@ function numberGen(p: InputProperty, near: readonly number[]): Gen {
   const lo = p.minimum ?? (p.exclusiveMinimum !== undefined ? p.exclusiveMinimum + (integer ? 1 : 0.01) : undefined);
   const hi = p.maximum ?? (p.exclusiveMaximum !== undefined ? p.exclusiveMaximum - (integer ? 1 : 0.01) : undefined);
   const top = Math.max(...near, 0);
-  const min = lo ?? 0;
-  const max = hi ?? Math.max(min + 10, Math.ceil(top * 1.5) || 100);
+  // A declared realistic range narrows the draws (and the values near thresholds) to it.
+  const range = (p['x-example-range'] ?? []).map(Number);
+  const min = Math.max(lo ?? -Infinity, Number.isFinite(range[0]) ? (range[0] as number) : (lo ?? 0));
+  const max = Math.min(hi ?? Infinity, Number.isFinite(range[1]) ? (range[1] as number) : (hi ?? Math.max(min + 10, Math.ceil(top * 1.5) || 100)));
   const decimal = p.format === 'decimal';
   const clamp = (v: number) => Math.min(max, Math.max(min, v));
   const shape = (v: number): unknown => {
@@ -85,8 +87,11 @@ function yearThresholds(rs: RuleSet, near: ReadonlyMap<string, number[]>): Map<s
 
 function dateGen(p: InputProperty, yearsBefore: readonly number[], asOf: string): Gen {
   const examples = (p['x-examples'] ?? []).map(parseDate).filter((d) => d !== undefined);
-  const from = dayNumber(parseDate('1940-01-01') as NonNullable<ReturnType<typeof parseDate>>);
-  const to = dayNumber(parseDate(asOf) as NonNullable<ReturnType<typeof parseDate>>);
+  const [lowText, highText] = (p['x-example-range'] ?? []).map(String);
+  const low = lowText ? parseDate(lowText) : undefined;
+  const high = highText ? parseDate(highText) : undefined;
+  const from = dayNumber(low ?? (parseDate('1940-01-01') as NonNullable<ReturnType<typeof parseDate>>));
+  const to = Math.min(dayNumber(parseDate(asOf) as NonNullable<ReturnType<typeof parseDate>>), high ? dayNumber(high) : Infinity);
   return (rand) => {
     if (yearsBefore.length > 0 && rand() < 0.5) {
       // Within a year either side of the threshold anniversary.
@@ -132,6 +137,7 @@ export function* generatePopulation(rs: RuleSet, count: number, options: Generat
   const years = yearThresholds(rs, near);
   const asOf = options.asOf ?? '2024-12-31';
   const gens = Object.entries(rs.inputs.properties).map(([id, p]) => [id, generatorFor(p, near.get(id) ?? [], years.get(id) ?? [], asOf)] as const);
+  const relations: After[] = Object.entries(rs.inputs.properties).flatMap(([id, p]) => (p['x-example-after'] ?? []).map((a) => ({ later: id, earlier: a.fact, years: a.years ?? 0, ...(a.when ? { when: a.when } : {}) })));
   const dateOf = new Map<string, string>();
   for (const d of rs.derived ?? []) {
     const m = /^\s*years_between\(\s*([a-z][a-z0-9_]*)\s*,\s*as_of\s*\)\s*$/.exec(d.formula);
@@ -151,6 +157,7 @@ export function* generatePopulation(rs: RuleSet, count: number, options: Generat
       if (!required.has(id) && rand() < missing) continue;
       facts[id] = gen(rand);
     }
+    for (const r of relations) keepAfter(facts, r, asOf, rand);
     yield facts;
   }
 }
@@ -218,4 +225,31 @@ function aimLeaf(c: FactCondition, miss: boolean, rs: RuleSet, facts: Record<str
   if (input.minimum !== undefined) v = Math.max(input.minimum, v);
   if (input.maximum !== undefined) v = Math.min(input.maximum, v);
   facts[c.fact] = integer ? Math.round(v) : input.format === 'decimal' ? v.toFixed(2) : Number(v.toFixed(2));
+}
+
+interface After {
+  readonly later: string;
+  readonly earlier: string;
+  readonly years: number;
+  readonly when?: Record<string, unknown[]>;
+}
+
+/**
+ * `x-example-after`: the later date stays at least `years` after the earlier
+ * one (a child born after the parent, work started after the 16th birthday).
+ * A record that breaks it gets the later date redrawn between the bound and
+ * the decision date; where no date fits (the bound is after the decision
+ * date), the earlier date moves back instead.
+ */
+function keepAfter(facts: Record<string, unknown>, r: After, asOf: string, rand: () => number): void {
+  if (r.when && !Object.entries(r.when).every(([f, allowed]) => allowed.includes(facts[f]))) return;
+  const later = typeof facts[r.later] === 'string' ? parseDate(facts[r.later] as string) : undefined;
+  const earlier = typeof facts[r.earlier] === 'string' ? parseDate(facts[r.earlier] as string) : undefined;
+  if (!later || !earlier) return;
+  const end = dayNumber(parseDate(asOf) as NonNullable<ReturnType<typeof parseDate>>);
+  const bound = Date.UTC(earlier.y + Math.floor(r.years), earlier.m - 1, earlier.d) / 86_400_000 + Math.round((r.years % 1) * 365.25);
+  if (dayNumber(later) >= bound) return;
+  const day = (n: number) => new Date(n * 86_400_000).toISOString().slice(0, 10);
+  if (bound <= end) facts[r.later] = day(bound + Math.floor(rand() * (end - bound + 1)));
+  else facts[r.earlier] = day(dayNumber(later) - Math.ceil(r.years * 365.25) - Math.floor(rand() * 3650));
 }

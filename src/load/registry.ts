@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { assertAsOf } from '../eval/as-of.js';
 import { join, relative } from 'node:path';
 import type { Finding } from '../errors/finding.js';
 import { sortFindings, finding } from '../errors/finding.js';
@@ -6,7 +7,6 @@ import { ZhiduError } from '../errors/finding.js';
 import { loadRuleSet } from './load-rule-set.js';
 import { SourceTexts } from './source-texts.js';
 import type { PreparedRuleSet } from './prepared-rule-set.js';
-import { isIsoDate } from '../eval/calendar.js';
 
 export const TEST_SUFFIX = '.test.yaml';
 
@@ -63,7 +63,7 @@ export class Registry {
 
   /** The version in force on `asOf`: the latest start on or before it whose end is not before it. */
   inForce(id: string, asOf: string): PreparedRuleSet {
-    if (!isIsoDate(asOf)) throw new ZhiduError('AS_OF_INVALID', { found: asOf });
+    assertAsOf(asOf);
     const versions = this.byId.get(id);
     if (!versions || versions.length === 0) throw new ZhiduError('RULESET_NOT_FOUND', { key: id });
     const candidates = versions.filter((v) => (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));

@@ -11,7 +11,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 export const SCHEMAS_DIR = join(fileURLToPath(new URL('../..', import.meta.url)), 'schemas');
 
 /** Annotation keywords of our schemas (labels, units, TS hints): carried, never validated. */
-export const ANNOTATIONS = ['x-enum-titles', 'x-unit', 'x-examples', 'x-value-titles', 'x-selector', 'x-immutable', 'tsType'] as const;
+export const ANNOTATIONS = ['x-enum-titles', 'x-unit', 'x-examples', 'x-example-range', 'x-example-after', 'x-value-titles', 'x-selector', 'x-immutable', 'tsType'] as const;
 
 export function createAjv(options: { allErrors?: boolean; coerceTypes?: boolean } = {}): Ajv {
   const ajv = new Ajv({ allErrors: options.allErrors ?? true, strict: true, strictRequired: false, allowUnionTypes: true, coerceTypes: options.coerceTypes ?? false, code: { regExp: re2RegExp } });

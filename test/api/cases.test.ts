@@ -12,7 +12,8 @@ describe.each(BACKENDS)('case files (%s)', (backend) => {
     server = await startTestApp({ backend });
     const made = await server.app.inject(as('admin', { method: 'POST', url: '/v1/keys', payload: { name: '赵经办', role: 'caseworker' } }));
     otherKey = (made.json() as { key: string }).key;
-  });
+    // Room for a slow start of the embedded database on a loaded machine.
+  }, 180_000);
   afterAll(async () => stopTestApp(server));
 
   const call = (role: 'caseworker' | 'editor' | 'admin' | 'system', method: string, url: string, payload?: unknown) =>

@@ -62,3 +62,49 @@ describe('hostile rule files through validate and publish answer 4xx, never 500'
     });
   }
 });
+
+describe('hostile requests: dates, duplicate keys, NUL (items 7 and 10)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestApp();
+  });
+  afterAll(async () => stopTestApp(server));
+  const get = (url: string) => server.app.inject(as('caseworker', { method: 'GET', url }));
+  const evaluate = (payload: string) => server.app.inject(as('caseworker', { method: 'POST', url: EVALUATE, payload, headers: { 'content-type': 'application/json' } }));
+
+  it('decision queries beyond what the log stores are 400 AS_OF_RANGE, not 503 STORE_UNAVAILABLE', async () => {
+    for (const q of ['from=0000-01-01', 'to=%2B010000-01-01T00:00:00Z', 'from=0999-12-31', 'from=0001-01-01T00:00:00Z']) {
+      const res = await get(`/v1/decisions?${q}`);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.json().code, q).toBe('AS_OF_RANGE');
+      expect(res.json().pointer).toMatch(/^\/(from|to)$/);
+    }
+    // The last day itself is within range: the whole of 9999-12-31 (it ran into year 10000 and answered 503).
+    expect((await get('/v1/decisions?from=1000-01-01&to=9999-12-31')).statusCode).toBe(200);
+  });
+
+  it('as_of with a year below 1000 is out of range, said as such', async () => {
+    for (const asOf of ['0999-06-01', '0050-01-01']) {
+      const res = await evaluate(JSON.stringify({ facts: { role: 'member' }, as_of: asOf }));
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('AS_OF_RANGE');
+      expect(res.json().detail).toContain('1000-01-01');
+    }
+  });
+
+  it('a body that repeats a key is refused with its pointer, as rule files are', async () => {
+    const res = await evaluate('{"facts":{"role":"member","terms_reelected":1,"role":"secretary_or_director"}}');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'JSON_DUPLICATE_KEY', pointer: '/facts/role' });
+    const escaped = await evaluate('{"facts":{"role":"member"},"\\u0066acts":{}}');
+    expect(escaped.json()).toMatchObject({ code: 'JSON_DUPLICATE_KEY', pointer: '/facts' });
+    // Equal keys in different objects, and strings that look like keys, are fine.
+    expect((await evaluate('{"facts":{"role":"member","x":{"role":1}}}')).json().code).not.toBe('JSON_DUPLICATE_KEY');
+    expect((await evaluate('{"facts":{"role":"member"},"note":"\\"facts\\":1"}')).json().code).not.toBe('JSON_DUPLICATE_KEY');
+  });
+
+  it('U+0000 in any string or key is 400 STRING_NUL', async () => {
+    expect((await evaluate('{"facts":{"role":"mem\\u0000ber"}}')).json()).toMatchObject({ code: 'STRING_NUL', pointer: '/facts/role' });
+    expect((await evaluate('{"facts":{"ro\\u0000le":"member"}}')).json().code).toBe('STRING_NUL');
+  });
+});

@@ -65,7 +65,7 @@ describe('POST /v1/impact-jobs', () => {
     const timeless = (r: Record<string, unknown>) => ({ ...r, elapsed_ms: 0, records_per_second: 0 });
     expect(timeless(report)).toEqual(timeless(JSON.parse(JSON.stringify(direct))));
     expect(report.changed).toBeGreaterThan(0);
-    const list = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs?ruleset=${RULESET}` })).json();
+    const list = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs?ruleset=${RULESET}&limit=5` })).json();
     expect(list.jobs[0]).toMatchObject({ id, status: 'done', summary: { records: 3000, changed: report.changed } });
   });
 
@@ -109,6 +109,46 @@ describe('POST /v1/impact-jobs', () => {
     expect(caseworker.statusCode).toBe(403);
     const bad = await submit({ count: 0 });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('refuses an upload with bad rows before starting, naming each by row and column', async () => {
+    const csv = 'role,terms_reelected,birth_date,as_of\nsecretary_or_director,0,,\nchairman,0,,\nmember,x,,\nmember,0,1958-13-01,2025-06-01\n';
+    const res = await submit({ upload: { format: 'csv', text: csv } });
+    expect(res.statusCode).toBe(422);
+    const body = res.json();
+    expect(body.code).toBe('POPULATION_INVALID');
+    expect(body.problems.map((p: { row: number; column?: number; fact?: string }) => [p.row, p.column, p.fact])).toEqual([
+      [3, 1, 'role'],
+      [4, 2, 'terms_reelected'],
+      [5, 3, 'birth_date'],
+    ]);
+    expect(body.problems[1].text).toBe('第 4 行第 2 列（terms_reelected）：“连任届数”应为数字，实际为“x”');
+    expect(body.problems[0].text).toMatch(/^第 3 行第 1 列（role）：.*职务/);
+    const unknownColumn = (await submit({ upload: { format: 'csv', text: 'role,salary\nmember,1\n' } })).json();
+    expect(unknownColumn.problems[0]).toMatchObject({ row: 1, column: 2, fact: 'salary' });
+    const badJson = (await submit({ upload: { format: 'ndjson', text: '{"role":"member","terms_reelected":0}\n{"role": \n[1]\n' } })).json();
+    expect(badJson.problems.map((p: { row: number }) => p.row)).toEqual([2, 3]);
+  });
+
+  it('runs on uploaded real records (CSV, with a per-record decision date) and on recorded decisions', async () => {
+    const csv = '\uFEFFrole,terms_reelected,birth_date,as_of\r\nsecretary_or_director,0,,\r\ndeputy_director,1,,\r\nmember,0,1958-01-01,2025-06-01\r\nmember,0,1985-01-01,\r\n';
+    const res = await submit({ upload: { format: 'csv', text: csv } });
+    expect(res.statusCode).toBe(202);
+    const job = res.json();
+    expect(job.population).toBe('上传的 4 条记录（CSV）');
+    await server.app.zhidu.impactJobs.settled(job.id);
+    const report = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${job.id}/report` })).json();
+    expect({ records: report.records, changed: report.changed, invalid: report.invalid }).toEqual({ records: 4, changed: 3, invalid: 0 });
+
+    for (const facts of [{ role: 'secretary_or_director', terms_reelected: 0 }, { role: 'deputy_director', terms_reelected: 0 }, { role: 'member', terms_reelected: 0, birth_date: '1958-01-01' }]) {
+      const r = await server.app.inject(as('caseworker', { method: 'POST', url: `/v1/rulesets/${RULESET}/evaluate`, payload: { facts, as_of: '2025-03-01' } }));
+      expect(r.statusCode).toBe(200);
+    }
+    const fromLog = (await submit({ decisions: { from: '2000-01-01' } })).json();
+    expect(fromLog.progress.total).toBe(3);
+    await server.app.zhidu.impactJobs.settled(fromLog.id);
+    const r2 = (await inject('editor', { method: 'GET', url: `/v1/impact-jobs/${fromLog.id}/report` })).json();
+    expect(r2).toMatchObject({ records: 3, changed: 3, outcome: { newly_eligible: 1, no_longer_eligible: 1 } });
   });
 
   it('keeps the report across a restart of the server', async () => {

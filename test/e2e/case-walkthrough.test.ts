@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, decide, evaluate, factField, poll, type TestServer } from './harness.js';
 
 // A caseworker at the window, start to finish, on the settlement rules: a case for a
@@ -19,7 +20,8 @@ let browser: Browser;
 beforeAll(async () => {
   server = await startServer(['rules/hukou-settlement.yaml']);
   browser = await launchBrowser();
-});
+  // Room for a slow start of the server and the browser on a loaded machine.
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -90,7 +92,25 @@ describe('a case at the service window (hukou-settlement)', () => {
     expect(await page.getByTestId('machine-outcome').textContent()).toContain('不予办理');
     await shot(page, '05-overridden');
 
-    // 6. Found again by the identity card number, masked in the list, both outcomes shown.
+    // 6. The notice: on screen as it prints, and the PDF from the API (its text read back).
+    const caseId = decodeURIComponent(/#\/cases\/([^/?]+)/.exec(page.url())?.[1] ?? '');
+    await page.getByRole('link', { name: '打印决定书' }).click();
+    await page.getByRole('heading', { level: 1, name: '准予许可决定书' }).waitFor();
+    expect(await page.getByTestId('notice-correction').textContent()).toContain('系统审核结论为“不予办理');
+    expect(await page.getByTestId('notice-number').textContent()).toBe(`〔${caseNo.slice(0, 4)}〕${caseNo.slice(5)}号`);
+    const noticeText = (await page.locator('.notice-doc').textContent()) ?? '';
+    for (const s of ['李秀英', ID_NUMBER, '一、查明的事实', '《居家办公管理制度十篇》篇3', '申请行政复议', '提起行政诉讼', '（盖章处）']) expect(noticeText).toContain(s);
+    expect(noticeText).not.toMatch(/\.txt|内容指纹/);
+    await shot(page, '06-notice');
+    const pdf = await server.app.inject({ method: 'GET', url: `/v1/cases/${caseId}/notice.pdf`, headers: { authorization: `Bearer ${KEYS.caseworker}` } });
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    const doc = await getDocument({ data: new Uint8Array(pdf.rawPayload), isEvalSupported: false }).promise;
+    const items = (await (await doc.getPage(1)).getTextContent()).items.map((i) => ('str' in i ? i.str : '')).join('').replace(/\s+/g, '');
+    for (const s of ['准予许可决定书', '李秀英', ID_NUMBER, '改判理由：申请人已提交房屋产权证明', '申请行政复议']) expect(items).toContain(s);
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: `办件 ${caseNo}：${TITLE}` }).waitFor();
+
+    // 7. Found again by the identity card number, masked in the list, both outcomes shown.
     await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '办件查询' }).click();
     await page.getByRole('heading', { level: 1, name: '办件查询' }).waitFor();
     await page.getByLabel('公民身份号码').fill(ID_NUMBER.toLowerCase());

@@ -95,6 +95,25 @@ export async function editorPage(main, { params, isCurrent }) {
   const testButton = h('button', { type: 'button', class: 'button' }, '运行测试');
   const diffButton = h('button', { type: 'button', class: 'button' }, `与底稿 v${base.version} 对比`);
   const countInput = h('input', { id: 'impact-count', type: 'number', min: '1', max: '1000000', step: '1', value: '100000' });
+  // The population: simulated applicants, a file of real (anonymised) records, or decisions already recorded.
+  const sourceSelect = h(
+    'select',
+    { id: 'impact-source' },
+    h('option', { value: 'generated' }, '模拟申请人'),
+    h('option', { value: 'upload' }, '上传记录文件（CSV 或 NDJSON）'),
+    h('option', { value: 'decisions' }, '已记录的决定'),
+  );
+  const fileInput = h('input', { id: 'impact-file', type: 'file', accept: '.csv,.ndjson,.jsonl,text/csv,application/x-ndjson' });
+  const fromInput = h('input', { id: 'impact-from', type: 'date' });
+  const toInput = h('input', { id: 'impact-to', type: 'date' });
+  const fileField = h('div', { class: 'field inline', hidden: true }, h('label', { for: 'impact-file' }, '记录文件'), fileInput);
+  const rangeField = h('div', { class: 'field inline', hidden: true }, h('label', { for: 'impact-from' }, '记录日期自'), fromInput, h('label', { for: 'impact-to' }, '至（不含）'), toInput);
+  const countField = h('div', { class: 'field inline' }, h('label', { for: 'impact-count' }, '模拟申请人数'), countInput);
+  sourceSelect.addEventListener('change', () => {
+    countField.hidden = sourceSelect.value !== 'generated';
+    fileField.hidden = sourceSelect.value !== 'upload';
+    rangeField.hidden = sourceSelect.value !== 'decisions';
+  });
   const impactButton = h('button', { type: 'button', class: 'button' }, '影响分析');
   // With four eyes the draft is submitted for review; another editor or an admin approves it in 审核 below.
   const publishButton = h('button', { type: 'button', class: 'button primary', disabled: true, 'aria-describedby': 'publish-hint' }, fourEyes ? '提交审核' : '发布');
@@ -113,7 +132,10 @@ export async function editorPage(main, { params, isCurrent }) {
       h('div', { class: 'field inline' }, h('label', { for: 'draft-effective' }, '生效日期'), dateInput),
       testButton,
       diffButton,
-      h('div', { class: 'field inline' }, h('label', { for: 'impact-count' }, '模拟申请人数'), countInput),
+      h('div', { class: 'field inline' }, h('label', { for: 'impact-source' }, '影响分析人群'), sourceSelect),
+      countField,
+      fileField,
+      rangeField,
       impactButton,
       submitComment ? h('div', { class: 'field inline' }, h('label', { for: 'submit-comment' }, '修改说明'), submitComment) : null,
       publishButton,
@@ -357,21 +379,36 @@ export async function editorPage(main, { params, isCurrent }) {
     }
   };
   impactButton.addEventListener('click', async () => {
-    const count = Math.max(1, Math.min(1_000_000, Number.parseInt(countInput.value, 10) || 1000));
     const el = panel('impact', '影响分析');
     impactButton.disabled = true;
     try {
-      const job = await impactJobsApi.start({ ruleset: id, to: { yaml: rulesEditor.getValue() }, population: { count, seed: 1 }, sample: 3 });
+      const population = await chosenPopulation();
+      if (!population) return;
+      const job = await impactJobsApi.start({ ruleset: id, to: { yaml: rulesEditor.getValue() }, population, sample: 3 });
       void refreshPastJobs();
       await followJob(el, job, (r) => showReport(el, r), { isCurrent });
       void refreshPastJobs();
     } catch (e) {
       el.appendChild(h('p', { class: 'error', role: 'alert' }, e.messageZh));
+      // An upload with bad rows: each row and column, to fix in the spreadsheet.
+      if (e.problem?.problems) el.appendChild(h('ul', { class: 'upload-problems' }, e.problem.problems.map((p) => h('li', { dataset: { row: String(p.row) } }, p.text))));
       if (e.problem?.findings) showFindings(e.problem.findings);
     } finally {
       impactButton.disabled = false;
     }
   });
+  async function chosenPopulation() {
+    if (sourceSelect.value === 'upload') {
+      const file = fileInput.files?.[0];
+      if (!file) {
+        panel('impact', '影响分析').appendChild(h('p', { class: 'error', role: 'alert' }, '请选择记录文件（CSV 带标题行，或每行一个 JSON 对象的 NDJSON）。'));
+        return undefined;
+      }
+      return { upload: { format: /\.csv$/i.test(file.name) ? 'csv' : 'ndjson', text: await file.text() } };
+    }
+    if (sourceSelect.value === 'decisions') return { decisions: { ...(fromInput.value ? { from: fromInput.value } : {}), ...(toInput.value ? { to: toInput.value } : {}) } };
+    return { count: Math.max(1, Math.min(1_000_000, Number.parseInt(countInput.value, 10) || 1000)), seed: 1 };
+  }
 
   publishButton.addEventListener('click', async () => {
     const el = panel('publish', fourEyes ? '提交审核' : '发布');
