@@ -30,7 +30,7 @@ describe('impact of v1.0.0 → v1.1.0 on a hand-checked population', () => {
     const r = await runImpact(fromArray(people), { from: v1, to: v2, asOf: '2025-06-01' });
     expect({ records: r.records, changed: r.changed, unchanged: r.unchanged, invalid: r.invalid }).toEqual({ records: 4, changed: 3, unchanged: 1, invalid: 0 });
     expect({ newly: r.outcome.newly_eligible, lost: r.outcome.no_longer_eligible }).toEqual({ newly: 1, lost: 1 });
-    expect(r.amounts).toEqual([{ output: 'monthly_subsidy', title: '月生活补贴', unit: '元', up: 2, down: 1, total_from: '2000', total_to: '2250', total_change: '250' }]);
+    expect(r.amounts).toEqual([{ output: 'monthly_subsidy', title: '月生活补贴', unit: '元', summable: true, up: 2, down: 1, total_from: '2000', total_to: '2250', total_change: '250', changes: { '-600': 1, '100': 1, '750': 1 } }]);
     const groups = Object.fromEntries(r.by_rule.map((g) => [g.rules.join('+'), { count: g.count, newly: g.newly_eligible, lost: g.no_longer_eligible, amounts: g.amount_change }]));
     expect(groups).toEqual({
       director_subsidy: { count: 1, newly: 0, lost: 0, amounts: { monthly_subsidy: '100' } },

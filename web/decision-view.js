@@ -1,6 +1,7 @@
 // The explanation of one decision: outcome in one line, then why (reasons with their
 // citations), why not (each failed pathway: the failing condition, the applicant's value
-// and what the rule requires), what is still missing, and the text's ambiguities.
+// and what the rule requires), what is still missing, what would change the outcome, and
+// the text's ambiguities.
 
 import { h } from './dom.js';
 import { citationButton } from './source-viewer.js';
@@ -144,6 +145,54 @@ export function renderDecision(decision, { id, ruleset, headingLevel = 2 } = {})
     );
   }
 
+  // What would change the outcome: per pathway, the smallest change of facts (verified by
+  // the engine), or an honest "cannot" when only unchangeable facts stand in the way.
+  const whatIf = decision.counterfactuals || [];
+  if (whatIf.length) {
+    const reachable = whatIf.filter((c) => c.reachable);
+    const unreachable = whatIf.filter((c) => !c.reachable);
+    out.appendChild(
+      h(
+        'section',
+        { class: 'counterfactuals', 'aria-labelledby': `cf-${n}`, dataset: { testid: 'counterfactuals' } },
+        h(H2, { id: `cf-${n}` }, '怎样可以改变结论'),
+        reachable.length
+          ? h(
+              'ul',
+              { class: 'what-if' },
+              reachable.map((c) =>
+                h(
+                  'li',
+                  { dataset: { rule: c.rule } },
+                  h('p', { class: 'what-if-text' }, c.text),
+                  h(
+                    'table',
+                    { class: 'cf-changes' },
+                    h('caption', { class: 'visually-hidden' }, `${c.title}：需要的改变`),
+                    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '事实'), h('th', { scope: 'col' }, '现在'), h('th', { scope: 'col' }, '需要'))),
+                    h(
+                      'tbody',
+                      {},
+                      c.changes.map((x) =>
+                        h(
+                          'tr',
+                          { dataset: { fact: x.fact } },
+                          h('th', { scope: 'row' }, x.title),
+                          h('td', {}, x.from === null ? '尚未核实' : displayFact(cat.get(x.fact), x.from)),
+                          h('td', {}, changeWords(x, cat.get(x.fact))),
+                        ),
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            )
+          : h('p', { class: 'empty' }, '无法通过改变可变事实达到：'),
+        unreachable.length ? h('ul', { class: 'unreachable' }, unreachable.map((c) => h('li', { dataset: { rule: c.rule } }, c.text))) : null,
+      ),
+    );
+  }
+
   // Ambiguities in the text and how they were resolved.
   if (decision.ambiguities?.length) {
     out.appendChild(
@@ -218,4 +267,15 @@ function frameTitles(list, ruleset, cat) {
   const titles = new Set();
   for (const f of list) for (const c of f.conditions || []) if (frame.has(c.fact)) titles.add(c.title || cat.get(c.fact)?.title || c.fact);
   return [...titles].join('、');
+}
+
+const RELATION_WORDS = { at_least: '达到', more_than: '超过', at_most: '不超过', less_than: '低于' };
+const DATE_WORDS = { at_least: '不早于', more_than: '晚于', at_most: '不晚于', less_than: '早于' };
+
+/** "达到 2 年" / "购买的住房或…" / "是": what a fact must become, in words. */
+export function changeWords(change, fact) {
+  if (change.relation === 'one_of') return (change.values || []).map((v) => displayFact(fact, v)).join('、');
+  if (change.relation === 'equal') return displayFact(fact, change.to);
+  const words = (fact?.format === 'date' || fact?.type === 'date' ? DATE_WORDS : RELATION_WORDS)[change.relation] || '';
+  return `${words} ${displayFact(fact, change.to)}`;
 }

@@ -46,7 +46,11 @@ export function displayOutput(o) {
 export function outcomeTone(decision) {
   if (!decision || decision.status === 'undetermined') return 'pending';
   const v = decision.outcome?.value;
-  if (v === true) return 'yes';
-  if (v === false) return 'no';
+  if (decision.outcome?.kind === 'grant' || v === true) return 'yes';
+  if (decision.outcome?.kind === 'refusal' || v === false) return 'no';
+  // A worded outcome reads as a refusal when its words say so (不予办理, 不准予, 不享受…).
+  const words = typeof decision.outcome?.display === 'string' ? decision.outcome.display.trim() : '';
+  if (/^(不|未|否|驳回|拒绝)/.test(words)) return 'no';
+  if (/^(准予|同意|予以|享受|符合|恢复)/.test(words)) return 'yes';
   return 'value';
 }

@@ -3,7 +3,8 @@ import type { Decision, ConditionTrace, Truth } from '../generated/decision.js';
 /**
  * The CLI's reading of a decision, derived from the same trace the API
  * returns: headline, outputs, reasons with citations, failed pathways, the
- * facts still to ask for, and the ambiguities that bear on it.
+ * facts still to ask for, what would change the outcome, and the ambiguities
+ * that bear on it.
  */
 const MARK: Record<Truth, string> = { true: '✔', false: '✘', unknown: '?', not_evaluated: '·' };
 
@@ -63,6 +64,11 @@ export function formatDecision(d: Decision, options: FormatOptions = {}): string
   if (d.missing.length > 0) {
     lines.push('', '还需询问：');
     d.missing.forEach((m, i) => lines.push(`  ${i + 1}. ${m.title}（${m.fact}）`));
+  }
+  const whatIf = d.counterfactuals ?? [];
+  if (whatIf.length > 0) {
+    lines.push('', '怎样可以改变结论：');
+    for (const c of whatIf) lines.push(`  ${c.reachable ? '→' : '×'} ${c.text}`);
   }
   if (d.ambiguities.length > 0) {
     lines.push('', '文本歧义及处理：');

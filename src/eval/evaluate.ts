@@ -13,6 +13,7 @@ import { loadSlots, CODE_FALSE, CODE_NOT_EVALUATED, CODE_TRUE, CODE_UNKNOWN, typ
 import { renderValue, renderTemplate, outputDisplay } from '../decision/render.js';
 import { shortText } from './short-decimal.js';
 import { headlineId, headlineForMatter, selectorFact } from './headline.js';
+import { counterfactuals } from '../decision/counterfactual.js';
 
 export interface EvaluateOptions {
   /** Decision date, YYYY-MM-DD; defaults to today (UTC). */
@@ -355,7 +356,7 @@ function assemble(
   }
   const shown = markApplicable(rs, outputs, headline, status);
 
-  return {
+  const decision: Decision = {
     ruleset: { id: rs.id, title: rs.title, version: rs.version, hash: rs.hash },
     as_of: asOf,
     status,
@@ -369,6 +370,10 @@ function assemble(
     ambiguities: shownAmbiguities(rs, traces, outputs, derived),
     facts: { inputs: { ...inputs }, derived },
   };
+  // Only for a decision that does not grant what was asked: most decisions carry no such key.
+  const whatIf = counterfactuals(rs, values, headline, status, traces);
+  if (whatIf.length > 0) decision.counterfactuals = whatIf;
+  return decision;
 }
 
 /**

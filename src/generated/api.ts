@@ -179,6 +179,10 @@ export interface Decision {
     rule?: string;
     citation?: Citation;
   }[];
+  /**
+   * What would change the outcome: for a decision that does not grant what was asked (or is undetermined), per pathway (a rule that would give a favourable headline), the smallest change of facts that makes it hold, each verified by re-evaluation; or reachable: false when only facts the applicant cannot change stand in the way.
+   */
+  counterfactuals?: Counterfactual[];
   facts: {
     inputs: {
       [k: string]: unknown;
@@ -358,6 +362,63 @@ export interface Ground {
     fact: string;
     title: string;
   }[];
+}
+/**
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "counterfactual".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "counterfactual".
+ */
+export interface Counterfactual {
+  rule: string;
+  title: string;
+  /**
+   * false: no change of facts the applicant can change (or that are still to be ascertained) makes the rule hold.
+   */
+  reachable: boolean;
+  changes: FactChange[];
+  /**
+   * The headline value the rule would give.
+   */
+  outcome?: unknown;
+  outcome_display?: string;
+  /**
+   * When unreachable: the facts that cannot be changed and stand in the way.
+   */
+  blocked_by?: string[];
+  /**
+   * Chinese: 若…，可….
+   */
+  text: string;
+}
+/**
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "factChange".
+ *
+ * This interface was referenced by `Decision1`'s JSON-Schema
+ * via the `definition` "factChange".
+ */
+export interface FactChange {
+  fact: string;
+  title: string;
+  /**
+   * The current value; null when the fact is not yet known (to be ascertained).
+   */
+  from: unknown;
+  /**
+   * The boundary or qualifying value (decimals as exact strings); for one_of, the first qualifying value.
+   */
+  to: unknown;
+  /**
+   * How the fact must relate to `to`: at_least = reach it (inclusive), more_than = exceed it (exclusive, decimal facts), at_most / less_than likewise; dates read 不早于/晚于/不晚于/早于.
+   */
+  relation: 'equal' | 'one_of' | 'at_least' | 'more_than' | 'at_most' | 'less_than';
+  /**
+   * For one_of: every qualifying value.
+   */
+  values?: unknown[];
+  text: string;
 }
 /**
  * One item of a batch: its decision, or its own problem.
@@ -601,6 +662,10 @@ export interface Decision1 {
     rule?: string;
     citation?: Citation;
   }[];
+  /**
+   * What would change the outcome: for a decision that does not grant what was asked (or is undetermined), per pathway (a rule that would give a favourable headline), the smallest change of facts that makes it hold, each verified by re-evaluation; or reachable: false when only facts the applicant cannot change stand in the way.
+   */
+  counterfactuals?: Counterfactual[];
   facts: {
     inputs: {
       [k: string]: unknown;

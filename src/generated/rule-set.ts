@@ -313,6 +313,12 @@ export interface Output {
    */
   collect?: boolean;
   /**
+   * On a headline: the values that grant what was asked (准予落户, 符合规定). A decision with another value, or undetermined, says what would change the outcome: for each rule that would give one of these values, the smallest change of facts that makes it hold. A boolean headline without it counts true as favourable.
+   *
+   * @maxItems 100
+   */
+  'x-favourable'?: (string | boolean | number)[];
+  /**
    * When the output means something: always, or only when the headline outcome takes one of the listed values (e.g. 可随迁的家庭成员 only when 准予落户). Otherwise a decision marks it not applicable instead of showing it as decided. lint warns when it is not stated.
    */
   applies_when?: 'always' | {outcome: (string | boolean | number)[]};

@@ -98,4 +98,38 @@ export interface Expectation {
    * Expected error code: the facts must be refused.
    */
   error?: string;
+  /**
+   * What would change the outcome. [] : the decision proposes none. Otherwise each item must match one of the decision's counterfactuals.
+   *
+   * @maxItems 100
+   */
+  counterfactuals?: CounterfactualExpectation[];
+}
+/**
+ * This interface was referenced by `TestSuite`'s JSON-Schema
+ * via the `definition` "counterfactualExpectation".
+ */
+export interface CounterfactualExpectation {
+  /**
+   * The pathway (rule id) the counterfactual makes hold.
+   */
+  rule: string;
+  /**
+   * false: the decision must say no change of changeable facts reaches it.
+   */
+  reachable?: boolean;
+  /**
+   * The exact set of facts changed; from, to (decimals compare exactly) and relation are checked where given.
+   */
+  changes?: {
+    fact: string;
+    from?: unknown;
+    to?: unknown;
+    relation?: 'equal' | 'one_of' | 'at_least' | 'more_than' | 'at_most' | 'less_than';
+    values?: unknown[];
+  }[];
+  /**
+   * Words the counterfactual's Chinese sentence must contain.
+   */
+  text?: string;
 }

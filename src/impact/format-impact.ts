@@ -12,7 +12,14 @@ export function formatImpact(r: ImpactReport, options: { sample?: number } = {})
   if (o.transitions.length > 0) lines.push(`${o.title}的变化：${o.transitions.map((t) => `${t.from} → ${t.to} ${t.count} 条`).join('；')}`);
   for (const a of r.amounts) {
     const unit = a.unit ?? '';
-    lines.push(`${a.title}：上升 ${a.up} 条，下降 ${a.down} 条；合计 ${a.total_from}${unit} → ${a.total_to}${unit}，变化 ${signed(a.total_change)}${unit}。`);
+    const totals = a.summable && a.total_change !== null ? `；合计 ${a.total_from}${unit} → ${a.total_to}${unit}，变化 ${signed(a.total_change)}${unit}` : a.up || a.down ? '（此项不宜相加，不计合计）' : '';
+    lines.push(`${a.title}：上升 ${a.up} 条，下降 ${a.down} 条${totals}。`);
+    if (a.changes && Object.keys(a.changes).length > 0) lines.push(`  变化分布：${Object.entries(a.changes).map(([v, n]) => `${signed(v)}${unit} ${n} 条`).join('；')}`);
+  }
+  for (const c of r.collected ?? []) {
+    const moved = c.values.filter((v) => v.gained || v.lost);
+    if (moved.length === 0) continue;
+    lines.push(`${c.title}：${moved.map((v) => `${v.title} 新增 ${v.gained}、失去 ${v.lost}`).join('；')}`);
   }
   if (r.by_rule.length > 0) {
     lines.push('', '按造成差异的规则：');
@@ -40,7 +47,9 @@ function signed(v: string): string {
 
 function caseLines(c: ChangedCase): string[] {
   return [
-    `  第 ${c.line} 行 ${JSON.stringify(c.facts)}（差异规则：${c.rules.join('、')}）`,
+    `  第 ${c.line} 行（差异规则：${c.rules.join('、')}）`,
+    `    事实：${(c.facts_text ?? []).join('；') || '（无）'}`,
+    ...(c.changes ?? []).map((x) => `    ${x.title}：${x.from} → ${x.to}`),
     `    旧：${c.from.display}`,
     ...c.from.explanation.map((e) => `        ${e}`),
     `    新：${c.to.display}`,

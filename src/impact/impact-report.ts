@@ -4,6 +4,7 @@ import { asDecimal, decimalText, toDecimal, type Decimal } from '../eval/decimal
 import { canonicalJson } from '../load/canonical-json.js';
 import { evaluate, type CompactDecision } from '../eval/evaluate.js';
 import { TRUTH_OF_CODE, type CompiledRule } from '../eval/compile.js';
+import { renderValue } from '../decision/render.js';
 
 /**
  * Constant-memory aggregation of "old version vs new version" over a stream
@@ -39,18 +40,60 @@ export interface SampleCase {
 export interface ChangedCase extends SampleCase {
   readonly from: Side;
   readonly to: Side;
+  /** The applicant's facts in words, 迁入人与申请人的关系：子女 (only those given). */
+  readonly facts_text: readonly string[];
+  /** What changed, output by output, in words. */
+  readonly changes: readonly OutputChange[];
 }
 
 export interface AmountImpact {
   readonly output: string;
   readonly title: string;
   readonly unit?: string;
+  /**
+   * Whether totals mean anything: money, people, area add up; deadlines in
+   * days, ages, rates do not (decided by x-unit, see isSummable). When false
+   * the totals are null and only directions and the distribution are given.
+   */
+  readonly summable: boolean;
   up: number;
   down: number;
-  /** Exact decimal strings. */
-  total_from: string;
-  total_to: string;
-  total_change: string;
+  /** Exact decimal strings (null when not summable). */
+  total_from: string | null;
+  total_to: string | null;
+  total_change: string | null;
+  /** Records by exact change (new − old, decimal text), for the distribution; null beyond MAX_CHANGE_VALUES distinct changes. */
+  changes: Record<string, number> | null;
+}
+
+/** Distinct change values kept per amount for the distribution. */
+export const MAX_CHANGE_VALUES = 200;
+
+/**
+ * Units whose quantities add up across applicants. Anything else — 日, 个工作日,
+ * 年, 岁, %, ‰, or no unit — is not summed: a total of deadlines is no figure.
+ */
+const ADDITIVE_UNIT = /^(?:元|万元|亿元|美元|元\/月|元\/年|元\/人|人|名|户|件|套|间|个|平方米|m²|㎡|亩)$/;
+
+export function isSummable(unit: string | undefined): boolean {
+  return unit !== undefined && ADDITIVE_UNIT.test(unit.trim());
+}
+
+/** A list output (collect: true), e.g. the pathways an applicant qualifies by: who gains or loses each value. */
+export interface CollectedImpact {
+  readonly output: string;
+  readonly title: string;
+  /** By value: its title, records that gained it, records that lost it. Values beyond the cap are counted in other. */
+  values: { value: string; title: string; gained: number; lost: number }[];
+  other: { gained: number; lost: number };
+}
+
+/** One changed output of a sample case, in words: 办理结论：准予落户（迁入） → 不予办理. */
+export interface OutputChange {
+  readonly output: string;
+  readonly title: string;
+  readonly from: string;
+  readonly to: string;
 }
 
 export interface RuleGroup<C = ChangedCase> {
@@ -105,6 +148,7 @@ export interface ImpactPartial extends ReportHeader, Counts {
     transitions_other: number;
   };
   readonly amounts: AmountImpact[];
+  readonly collected: CollectedImpact[];
   /** The MAX_GROUPS smallest group keys (rule ids joined); the rest summed in other_group. */
   by_rule: RuleGroup<SampleCase>[];
   other_group: Omit<RuleGroup<SampleCase>, 'rules' | 'titles' | 'sample'>;
@@ -125,6 +169,7 @@ export interface ImpactCaps {
 export interface ImpactReport extends ReportHeader, Counts {
   readonly outcome: OutcomeCounts & { transitions: Transition[] };
   readonly amounts: AmountImpact[];
+  readonly collected: CollectedImpact[];
   by_rule: RuleGroup[];
   readonly sample: ChangedCase[];
   readonly invalid_sample: { line: number; message: string }[];
@@ -151,8 +196,10 @@ export class ImpactAggregator {
   private readonly caps: ImpactCaps;
   private readonly counts: Counts = { records: 0, invalid: 0, changed: 0, unchanged: 0 };
   private readonly outcome: OutcomeCounts;
-  private readonly amountDefs: { output: string; title: string; unit?: string }[];
-  private readonly totals: { from: Decimal; to: Decimal; up: number; down: number }[];
+  private readonly amountDefs: { output: string; title: string; unit?: string; summable: boolean }[];
+  private readonly totals: { from: Decimal; to: Decimal; up: number; down: number; changes: Map<string, number> | null }[];
+  private readonly collectDefs: { output: string; title: string; titles: Readonly<Record<string, string>> }[];
+  private readonly collected: { values: Map<string, { gained: number; lost: number }>; other: { gained: number; lost: number } }[];
   private readonly transitions = new Map<string, Transition>();
   private transitionsOther = 0;
   private readonly groups = new Map<string, GroupState>();
@@ -183,8 +230,12 @@ export class ImpactAggregator {
     this.outcome = { output: outcomeId, title: outDef?.title ?? outcomeId, boolean: outDef?.type === 'boolean', newly_eligible: 0, no_longer_eligible: 0, became_undetermined: 0, became_decided: 0 };
     this.amountDefs = Object.entries(toRs.definition.outputs)
       .filter(([, o]) => !o.collect && (o.type === 'decimal' || o.type === 'integer'))
-      .map(([id, o]) => ({ output: id, title: o.title, ...(o['x-unit'] ? { unit: o['x-unit'] } : {}) }));
-    this.totals = this.amountDefs.map(() => ({ from: toDecimal(0), to: toDecimal(0), up: 0, down: 0 }));
+      .map(([id, o]) => ({ output: id, title: o.title, ...(o['x-unit'] ? { unit: o['x-unit'] } : {}), summable: isSummable(o['x-unit']) }));
+    this.totals = this.amountDefs.map(() => ({ from: toDecimal(0), to: toDecimal(0), up: 0, down: 0, changes: new Map<string, number>() }));
+    this.collectDefs = Object.entries(toRs.definition.outputs)
+      .filter(([, o]) => o.collect)
+      .map(([id, o]) => ({ output: id, title: o.title, titles: (o['x-value-titles'] ?? {}) as Record<string, string> }));
+    this.collected = this.collectDefs.map(() => ({ values: new Map(), other: { gained: 0, lost: 0 } }));
     this.otherGroup = newGroup([], []);
     this.fromIndex = ruleIndex(fromRs);
     this.toIndex = ruleIndex(toRs);
@@ -218,7 +269,23 @@ export class ImpactAggregator {
       }
       const da = va ?? toDecimal(0);
       const db = vb ?? toDecimal(0);
-      deltas.push(da.eq(db) ? undefined : db.minus(da));
+      const delta = da.eq(db) ? undefined : db.minus(da);
+      deltas.push(def.summable ? delta : undefined);
+      if (delta && t.changes) {
+        const key = decimalText(delta);
+        t.changes.set(key, (t.changes.get(key) ?? 0) + 1);
+        if (t.changes.size > MAX_CHANGE_VALUES) t.changes = null;
+      }
+    }
+    for (const [i, def] of this.collectDefs.entries()) {
+      const before = listOf(from.outputs[def.output]);
+      const after = listOf(to.outputs[def.output]);
+      if (before === after) continue;
+      const c = this.collected[i] as (typeof this.collected)[number];
+      const a = new Set(before.split('\u0000'));
+      const b = new Set(after.split('\u0000'));
+      for (const v of b) if (v && !a.has(v)) countValue(c, v, 'gained', this.caps.transitions);
+      for (const v of a) if (v && !b.has(v)) countValue(c, v, 'lost', this.caps.transitions);
     }
     if (outputsChanged.length === 0 && from.status === to.status) {
       this.counts.unchanged += 1;
@@ -328,7 +395,19 @@ export class ImpactAggregator {
       outcome: { ...this.outcome, transitions: sortedTransitions([...this.transitions.values()].map((t) => ({ ...t }))), transitions_other: this.transitionsOther },
       amounts: this.amountDefs.map((d, i) => {
         const t = this.totals[i] as (typeof this.totals)[number];
-        return { ...d, up: t.up, down: t.down, total_from: decimalText(t.from), total_to: decimalText(t.to), total_change: decimalText(t.to.minus(t.from)) };
+        return {
+          ...d,
+          up: t.up,
+          down: t.down,
+          total_from: d.summable ? decimalText(t.from) : null,
+          total_to: d.summable ? decimalText(t.to) : null,
+          total_change: d.summable ? decimalText(t.to.minus(t.from)) : null,
+          changes: t.changes ? changesRecord(t.changes) : null,
+        };
+      }),
+      collected: this.collectDefs.map((d, i) => {
+        const c = this.collected[i] as (typeof this.collected)[number];
+        return { output: d.output, title: d.title, values: [...c.values.entries()].sort(([x], [y]) => cmp(x, y)).map(([value, n]) => ({ value, title: d.titles[value] ?? value, ...n })), other: { ...c.other } };
       }),
       by_rule: sortedGroups([...this.groups.values()].map(groupOut)),
       other_group: otherOut(this.otherGroup),
@@ -337,6 +416,38 @@ export class ImpactAggregator {
       caps: this.caps,
     };
   }
+}
+
+/** A list output's values as one comparable key (sorted, NUL-joined); '' when empty or unknown. */
+function listOf(o: OutputValue | undefined): string {
+  if (!o || o.status === 'unknown' || !Array.isArray(o.value)) return '';
+  return o.value.map((v) => String(v)).sort().join('\u0000');
+}
+
+/** Count a list value gained or lost, keeping the `cap` smallest values (the rest in other), as the groups do. */
+function countValue(c: { values: Map<string, { gained: number; lost: number }>; other: { gained: number; lost: number } }, v: string, side: 'gained' | 'lost', cap: number): void {
+  let n = c.values.get(v);
+  if (!n) {
+    if (c.values.size >= cap) {
+      const max = maxKey(c.values.keys());
+      if (v > max) {
+        c.other[side] += 1;
+        return;
+      }
+      const evicted = c.values.get(max) as { gained: number; lost: number };
+      c.other.gained += evicted.gained;
+      c.other.lost += evicted.lost;
+      c.values.delete(max);
+    }
+    n = { gained: 0, lost: 0 };
+    c.values.set(v, n);
+  }
+  n[side] += 1;
+}
+
+/** By numeric value of the change, so the distribution reads left to right. */
+function changesRecord(m: ReadonlyMap<string, number>): Record<string, number> {
+  return Object.fromEntries([...m.entries()].sort(([a], [b]) => toDecimal(a).cmp(toDecimal(b))));
 }
 
 interface GroupState {
@@ -425,11 +536,51 @@ export function mergeReports(parts: readonly ImpactPartial[]): ImpactPartial {
   const perRule = caps.sample_per_rule;
   const sum = (f: (r: ImpactPartial) => number) => parts.reduce((n, r) => n + f(r), 0);
   const dsum = (xs: readonly string[]) => xs.reduce((t, x) => t.plus(toDecimal(x)), toDecimal(0));
-  const amounts = first.amounts.map((a) => {
+  const amounts = first.amounts.map((a): AmountImpact => {
     const same = parts.map((r) => r.amounts.find((x) => x.output === a.output) as AmountImpact);
-    const from = dsum(same.map((x) => x.total_from));
-    const to = dsum(same.map((x) => x.total_to));
-    return { ...a, up: same.reduce((n, x) => n + x.up, 0), down: same.reduce((n, x) => n + x.down, 0), total_from: decimalText(from), total_to: decimalText(to), total_change: decimalText(to.minus(from)) };
+    const from = dsum(same.map((x) => x.total_from ?? '0'));
+    const to = dsum(same.map((x) => x.total_to ?? '0'));
+    let changes: Map<string, number> | null = new Map();
+    for (const x of same) {
+      if (!x.changes || !changes) {
+        changes = null;
+        break;
+      }
+      for (const [k, n] of Object.entries(x.changes)) changes.set(k, (changes.get(k) ?? 0) + n);
+    }
+    if (changes && changes.size > MAX_CHANGE_VALUES) changes = null;
+    return {
+      ...a,
+      up: same.reduce((n, x) => n + x.up, 0),
+      down: same.reduce((n, x) => n + x.down, 0),
+      total_from: a.summable ? decimalText(from) : null,
+      total_to: a.summable ? decimalText(to) : null,
+      total_change: a.summable ? decimalText(to.minus(from)) : null,
+      changes: changes ? changesRecord(changes) : null,
+    };
+  });
+  const collected = first.collected.map((c): CollectedImpact => {
+    const state = { values: new Map<string, { gained: number; lost: number }>(), other: { gained: 0, lost: 0 } };
+    const titles = new Map<string, string>();
+    for (const r of parts) {
+      const x = r.collected.find((y) => y.output === c.output) as CollectedImpact;
+      state.other.gained += x.other.gained;
+      state.other.lost += x.other.lost;
+      for (const v of x.values) {
+        titles.set(v.value, v.title);
+        const n = state.values.get(v.value) ?? { gained: 0, lost: 0 };
+        n.gained += v.gained;
+        n.lost += v.lost;
+        state.values.set(v.value, n);
+      }
+    }
+    const kept = [...state.values.keys()].sort(cmp).slice(0, caps.transitions);
+    const keptSet = new Set(kept);
+    for (const [k, n] of state.values) if (!keptSet.has(k)) {
+      state.other.gained += n.gained;
+      state.other.lost += n.lost;
+    }
+    return { output: c.output, title: c.title, values: kept.map((k) => ({ value: k, title: titles.get(k) ?? k, ...(state.values.get(k) as { gained: number; lost: number }) })), other: state.other };
   });
 
   const transitions = new Map<string, Transition>();
@@ -487,6 +638,7 @@ export function mergeReports(parts: readonly ImpactPartial[]): ImpactPartial {
       transitions_other: transitionsOther,
     },
     amounts,
+    collected,
     by_rule: sortedGroups([...groups.entries()].filter(([k]) => keptGroups.has(k)).map(([, g]) => groupOut(g))),
     other_group: otherOut(other),
     sample,
@@ -506,14 +658,17 @@ export async function finishReport(p: ImpactPartial, fromRs: PreparedRuleSet, to
     const done = explained.get(c.line);
     if (done) return done;
     const focus = new Set(c.rules);
-    const sideOf = async (rs: PreparedRuleSet): Promise<Side> => {
+    const decide = async (rs: PreparedRuleSet): Promise<Decision | Error> => {
       try {
-        return side(await evaluate(rs, c.facts, { asOf: c.as_of }), focus);
+        return await evaluate(rs, c.facts, { asOf: c.as_of });
       } catch (err) {
-        return { status: 'error', outcome: null, display: '错误', outputs: {}, explanation: [], error: (err as Error).message };
+        return err as Error;
       }
     };
-    const made: ChangedCase = { ...c, from: await sideOf(fromRs), to: await sideOf(toRs) };
+    const a = await decide(fromRs);
+    const b = await decide(toRs);
+    const sideOf = (d: Decision | Error): Side => (d instanceof Error ? { status: 'error', outcome: null, display: '错误', outputs: {}, explanation: [], error: d.message } : side(d, focus));
+    const made: ChangedCase = { ...c, from: sideOf(a), to: sideOf(b), facts_text: factsText(toRs, c.facts), changes: a instanceof Error || b instanceof Error ? [] : outputChanges(a, b) };
     explained.set(c.line, made);
     return made;
   };
@@ -540,12 +695,36 @@ export async function finishReport(p: ImpactPartial, fromRs: PreparedRuleSet, to
     unchanged: p.unchanged,
     outcome: { ...outcome, transitions },
     amounts: p.amounts,
+    collected: p.collected,
     by_rule: byRule,
     sample,
     invalid_sample: p.invalid_sample,
     elapsed_ms: Math.round(elapsedMs),
     records_per_second: elapsedMs > 0 ? Math.round((p.records / elapsedMs) * 1000) : 0,
   };
+}
+
+/** The facts as a caseworker would read them: title：value (enum titles, units), in input order. */
+function factsText(rs: PreparedRuleSet, facts: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [id, p] of Object.entries(rs.definition.inputs.properties)) {
+    if (!(id in facts) || facts[id] === null || facts[id] === undefined) continue;
+    out.push(`${p.title ?? id}：${renderValue(facts[id], { ...(p['x-enum-titles'] ? { enumTitles: p['x-enum-titles'] } : {}), ...(p['x-unit'] ? { unit: p['x-unit'] } : {}) })}`);
+  }
+  return out;
+}
+
+/** Outputs whose value differs, before → after, in the words of the decision. */
+function outputChanges(a: Decision, b: Decision): OutputChange[] {
+  const out: OutputChange[] = [];
+  for (const id of new Set([...Object.keys(a.outputs), ...Object.keys(b.outputs)])) {
+    const x = a.outputs[id];
+    const y = b.outputs[id];
+    if (sameOutput(x, y)) continue;
+    const words = (o: OutputValue | undefined) => (!o ? '（无）' : o.status === 'unknown' ? '待定' : o.status === 'unset' ? '（无）' : (o.display ?? String(o.value)));
+    out.push({ output: id, title: y?.title ?? x?.title ?? id, from: words(x), to: words(y) });
+  }
+  return out;
 }
 
 /** An amount counts when decided; an output no rule set (not eligible) counts as 0; unknown counts as nothing. */

@@ -223,5 +223,34 @@ export function compare(expect: Expectation, d: Decision): string[] {
   for (const a of expect.ambiguities ?? []) {
     if (!d.ambiguities.some((x) => x.id === a)) out.push(`ambiguities: 期望提示 ${a}，实际 ${show(d.ambiguities.map((x) => x.id))}`);
   }
+  if (expect.counterfactuals) out.push(...compareCounterfactuals(expect.counterfactuals, d.counterfactuals ?? []));
+  return out;
+}
+
+type CounterfactualExpectation = NonNullable<Expectation['counterfactuals']>[number];
+
+function compareCounterfactuals(wanted: readonly CounterfactualExpectation[], actual: NonNullable<Decision['counterfactuals']>): string[] {
+  const brief = (c: (typeof actual)[number]) => `${c.rule}${c.reachable ? '' : '（不可达）'}：${c.changes.map((x) => `${x.fact} ${JSON.stringify(x.from)}→${JSON.stringify(x.to)}`).join(', ')}`;
+  if (wanted.length === 0) return actual.length === 0 ? [] : [`counterfactuals: 期望没有，实际 ${JSON.stringify(actual.map(brief))}`];
+  const out: string[] = [];
+  for (const w of wanted) {
+    const matches = (c: (typeof actual)[number]): boolean => {
+      if (c.rule !== w.rule) return false;
+      if (w.reachable !== undefined && c.reachable !== w.reachable) return false;
+      if (w.text !== undefined && !c.text.includes(w.text)) return false;
+      if (!w.changes) return true;
+      if (c.changes.length !== w.changes.length) return false;
+      return w.changes.every((e) => {
+        const x = c.changes.find((y) => y.fact === e.fact);
+        if (!x) return false;
+        if ('from' in e && !sameValue(e.from, x.from)) return false;
+        if ('to' in e && !sameValue(e.to, x.to)) return false;
+        if (e.relation !== undefined && e.relation !== x.relation) return false;
+        if (e.values !== undefined && !sameValue(e.values, x.values ?? null)) return false;
+        return true;
+      });
+    };
+    if (!actual.some(matches)) out.push(`counterfactuals: 期望 ${JSON.stringify(w)}，实际 ${JSON.stringify(actual.filter((c) => c.rule === w.rule).map(brief))}`);
+  }
   return out;
 }

@@ -18,7 +18,7 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startServer(['rules/hukou-settlement.yaml']);
+  server = await startServer(['rules/hukou-settlement.yaml', 'rules/subsidy-standards.yaml', 'rules/family-planning.yaml']);
   browser = await launchBrowser();
   // Room for a slow start of the server and the browser on a loaded machine.
 }, 180_000);
@@ -60,6 +60,8 @@ describe('a case at the service window (hukou-settlement)', () => {
     await page.getByLabel('决定日期').fill(AS_OF);
     const { outcome } = await decide(page, ['matter'], refused);
     expect(outcome).toContain('不予办理');
+    // A refusal reads as one: red with ✘, whatever the outcome's value is called.
+    expect(await page.locator('.result .outcome-box').getAttribute('class')).toContain('tone-no');
     expect(await recordedDecisions()).toBe(0);
     await poll(() => page.getByTestId('save-state').textContent()).toMatch(/^草稿已保存（/);
     await shot(page, '02-draft');
@@ -124,6 +126,22 @@ describe('a case at the service window (hukou-settlement)', () => {
     expect(await page.content()).not.toContain(ID_NUMBER);
     await shot(page, '07-history');
 
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('lists rule sets in Chinese (pinyin) order, with a search', async () => {
+    const { context, page, problems } = await openPage(browser, server.url);
+    await signIn(page, server.url, KEYS.caseworker);
+    const titles = () => page.locator('.ruleset-card:not([hidden]) h2').allTextContents();
+    // 补 (bǔ) · 计 (jì) · 落 (luò): not the order of their code points (落 < 补 < 计).
+    expect(await titles()).toEqual(['补贴标准', '计生奖惩', TITLE]);
+    await page.getByLabel('查找事项').fill('户口');
+    await poll(titles).toEqual([TITLE]);
+    expect(await page.locator('#rs-search-count').textContent()).toBe('找到 1 个规则集');
+    await shot(page, '00-rulesets-search');
+    await page.getByLabel('查找事项').fill('没有这个');
+    await poll(() => page.getByText('没有符合的规则集。').isVisible()).toBe(true);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -136,6 +136,20 @@ describe('settlement form (hukou-settlement)', () => {
     expect(await housing.locator('td.requires').textContent()).toBe('住所类型应属于 购买的住房、以贷款形式购买的住房、经批准自建的住房、租住分配的公有住房');
     // Rules for other matters are counted, not listed as unmet pathways.
     expect(await page.locator('.result .why-not .inapplicable summary').textContent()).toMatch(/^另有 \d+ 条规则因办理事项不同而不适用$/);
+    // What would change the outcome: the housing, in words and fact by fact, as the API says.
+    const whatIf = page.locator('.result [data-testid="counterfactuals"]');
+    expect(await whatIf.getByRole('heading').textContent()).toBe('怎样可以改变结论');
+    const proposal = whatIf.locator('.what-if > li[data-rule="residence_and_livelihood"]');
+    // The form stops asking once the refusal is decided, so facts never asked are "to be ascertained".
+    const sentence = (await proposal.locator('.what-if-text').textContent()) ?? '';
+    expect(sentence.startsWith('若住所类型为购买的住房、以贷款形式购买的住房、经批准自建的住房或租住分配的公有住房，且经核实“持有《房屋产权证》或《房屋使用证》”为“是”')).toBe(true);
+    expect(sentence.endsWith('可满足“合法固定住所和稳定职业或生活来源（二(二)1）”，结论为：准予落户（迁入）。')).toBe(true);
+    expect(await proposal.locator('tr[data-fact="housing_type"] td').allTextContents()).toEqual([
+      '租住的出租房屋（私房或市场租赁房）',
+      '购买的住房、以贷款形式购买的住房、经批准自建的住房、租住分配的公有住房',
+    ]);
+    expect(await proposal.locator('tr[data-fact="has_property_certificate"] td').allTextContents()).toEqual(['尚未核实', '是']);
+    expect(await whatIf.innerText()).not.toMatch(/[a-z]+_[a-z_]+/);
     await page.screenshot({ path: screenshotPath('hukou-05-refused'), fullPage: true });
 
     await page.getByRole('link', { name: '打印决定书' }).click();

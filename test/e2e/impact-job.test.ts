@@ -45,11 +45,20 @@ describe('impact jobs on the editor page', () => {
     await job.scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('impact-job-02-cancelled') });
 
+    // A draft that lowers the 5000-resident band to 4000: some communities get one more position.
+    const area = page.locator('#rules-yaml');
+    await area.fill((await area.inputValue()).replace('- { fact: residents, operator: greaterThanInclusive, value: 5000 }', '- { fact: residents, operator: greaterThanInclusive, value: 4000 }').replace('- { fact: residents, operator: lessThan, value: 5000 }', '- { fact: residents, operator: lessThan, value: 4000 }'));
     await page.locator('#impact-count').fill('2000');
     await page.getByRole('button', { name: '影响分析' }).click();
     const report = page.locator('[data-panel="impact"] .impact');
     await report.waitFor({ timeout: 120_000 });
     expect(await report.getAttribute('data-records')).toBe('2000');
+    expect(Number(await report.getAttribute('data-changed'))).toBeGreaterThan(0);
+    // The distribution of changes, drawn in the page; samples in words, not JSON.
+    expect(await report.locator('svg.impact-chart rect[data-change]').count()).toBeGreaterThan(0);
+    expect(await report.locator('.impact-case').first().textContent()).not.toContain('{"');
+    await report.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('impact-job-05-report'), fullPage: true });
 
     // Both runs are listed, newest first; the finished one reopens its kept report.
     const rows = page.locator('.impact-history tbody tr');

@@ -9,6 +9,7 @@ import { editorApi } from '../editor-api.js';
 import { createCodeEditor } from '../code-editor.js';
 import { reviewSection } from './editor-review.js';
 import { impactJobsApi, followJob, pastJobs } from '../impact-job-view.js';
+import { changeChart } from '../impact-chart.js';
 
 const SEVERITY_ZH = { error: '错误', warning: '警告', info: '提示' };
 const DEBOUNCE_MS = 600;
@@ -491,10 +492,13 @@ function impactView(r) {
   const o = r.outcome;
   const rows = [
     ['模拟申请人', `${r.records} 名（决定日期 ${r.as_of}；v${r.from.version} → v${r.to.version}）`],
-    ['结果改变', `${r.changed} 名`],
+    ['结果改变', `${r.changed} 名${share(r.changed, r.records)}`],
     ...(o.boolean ? [['新增符合', `${o.newly_eligible} 名`], ['不再符合', `${o.no_longer_eligible} 名`]] : []),
     ...o.transitions.slice(0, 6).map((t) => [`${o.title}`, `${t.from} → ${t.to}：${t.count} 名`]),
-    ...r.amounts.filter((a) => a.up || a.down).map((a) => [a.title, `上升 ${a.up}，下降 ${a.down}；合计变化 ${a.total_change}${a.unit ?? ''}`]),
+    ...r.amounts
+      .filter((a) => a.up || a.down)
+      .map((a) => [a.title, `上升 ${a.up} 名，下降 ${a.down} 名${a.summable !== false && a.total_change !== null ? `；合计 ${a.total_from} → ${a.total_to}${a.unit ?? ''}，变化 ${a.total_change.startsWith('-') ? '' : '+'}${a.total_change}${a.unit ?? ''}` : '（期限、日数等不相加）'}`]),
+    ...(r.collected ?? []).flatMap((c) => c.values.filter((v) => v.gained || v.lost).map((v) => [`${c.title}：${v.title}`, `新增 ${v.gained} 名，失去 ${v.lost} 名${share(v.gained + v.lost, r.records)}`])),
     ['速度', `${r.records_per_second} 条/秒，用时 ${(r.elapsed_ms / 1000).toFixed(1)} 秒`],
   ];
   return h(
@@ -506,19 +510,26 @@ function impactView(r) {
       ? h(
           'ul',
           { class: 'impact-rules' },
-          r.by_rule.map((g) => h('li', { dataset: { rules: g.rules.join(',') } }, `${g.titles.join('、')}（${g.rules.join('、')}）：${g.count} 名${g.newly_eligible ? `，新增符合 ${g.newly_eligible}` : ''}${g.no_longer_eligible ? `，不再符合 ${g.no_longer_eligible}` : ''}`)),
+          r.by_rule.map((g) => h('li', { dataset: { rules: g.rules.join(',') } }, `${g.other ? '其他规则组合' : `${g.titles.join('、')}（${g.rules.join('、')}）`}：${g.count} 名${g.newly_eligible ? `，新增符合 ${g.newly_eligible}` : ''}${g.no_longer_eligible ? `，不再符合 ${g.no_longer_eligible}` : ''}`)),
         )
       : null,
+    ...r.amounts.filter((a) => a.changes && Object.keys(a.changes).length).map((a) => changeChart(a.title, a.changes, a.unit ?? '')),
     r.sample.length ? h('h3', {}, '示例案例') : null,
     ...r.sample.slice(0, 3).map((c) =>
       h(
         'details',
         { class: 'impact-case' },
         h('summary', {}, `第 ${c.line} 条：${c.from.display} → ${c.to.display}`),
+        c.facts_text ? h('p', { class: 'impact-facts' }, c.facts_text.join('；')) : null,
+        c.changes?.length ? h('ul', { class: 'impact-changes' }, c.changes.map((x) => h('li', {}, `${x.title}：${x.from} → ${x.to}`))) : null,
         h('div', { class: 'two-sides' }, side('现行版本', c.from), side('草稿', c.to)),
       ),
     ),
   );
+}
+
+function share(n, total) {
+  return total > 0 ? `（${((n / total) * 100).toFixed(1)}%）` : '';
 }
 
 function side(title, s) {

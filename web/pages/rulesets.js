@@ -17,8 +17,13 @@ export async function rulesetsPage(main, { isCurrent }) {
     main.appendChild(h('p', { class: 'empty' }, '目前没有可用的规则集。'));
     return;
   }
-  main.appendChild(
-    h(
+  // Chinese order (by pinyin), and a search over title, source and description as typed.
+  const collator = new Intl.Collator('zh-CN-u-co-pinyin');
+  list.sort((a, b) => collator.compare(a.title ?? '', b.title ?? ''));
+  const search = h('input', { id: 'rs-search', type: 'search', autocomplete: 'off', 'aria-describedby': 'rs-search-count' });
+  const count = h('p', { class: 'help', id: 'rs-search-count', 'aria-live': 'polite' }, `共 ${list.length} 个规则集`);
+  main.appendChild(h('div', { class: 'field ruleset-search' }, h('label', { for: 'rs-search' }, '查找事项'), search, count));
+  const ul = h(
       'ul',
       { class: 'ruleset-list' },
       list.map((rs) =>
@@ -39,6 +44,19 @@ export async function rulesetsPage(main, { isCurrent }) {
           rs.description ? h('p', { class: 'description' }, rs.description) : null,
         ),
       ),
-    ),
-  );
+    );
+  main.appendChild(ul);
+  const empty = h('p', { class: 'empty', hidden: true }, '没有符合的规则集。');
+  main.appendChild(empty);
+  search.addEventListener('input', () => {
+    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    for (const li of ul.children) {
+      const hit = words.every((w) => li.textContent.toLowerCase().includes(w));
+      li.hidden = !hit;
+      if (hit) shown += 1;
+    }
+    empty.hidden = shown > 0;
+    count.textContent = words.length ? `找到 ${shown} 个规则集` : `共 ${list.length} 个规则集`;
+  });
 }
