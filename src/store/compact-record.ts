@@ -15,8 +15,9 @@ import { canonicalExplanation } from './canonical-explanation.js';
  *    log's records, migration 5).
  * 2: + grounds (per-rule grounds, outputs' applies_when).
  * 3: + partly known collected lists (partial, known, known_display, more_from).
+ * 4: + counterfactuals (what would change a refusal or an undetermined decision).
  */
-export const EXPLANATION_FORMAT = 3;
+export const EXPLANATION_FORMAT = 4;
 
 /** An output as the record keeps it: what was decided, not how it reads. */
 export interface RecordedOutput {

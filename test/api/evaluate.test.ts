@@ -25,6 +25,21 @@ describe('POST /v1/rulesets/{id}/evaluate', () => {
     expect(stored.json().caller).toBe('test-caseworker');
   });
 
+  it('a refusal says what would change it, recorded with the decision; a grant does not', async () => {
+    const res = await server.app.inject(as('caseworker', { method: 'POST', url: EVALUATE, payload: { facts: { ...member, birth_date: '1950-01-01' }, as_of: '2024-06-01' } }));
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(matchesSchema('RecordedDecision', body)).toEqual([]);
+    expect(body.decision.outcome.value).toBe(false);
+    const cf = body.decision.counterfactuals.find((c: { rule: string }) => c.rule === 'member_subsidy');
+    expect(cf).toMatchObject({ reachable: true, changes: [{ fact: 'age', from: 74, to: 69, relation: 'at_most' }] });
+    expect(cf.text).toMatch(/^若年龄（周岁）不超过 69 岁，可满足“委员补贴”/);
+    const stored = await server.app.inject(as('caseworker', { method: 'GET', url: `/v1/decisions/${body.id}` }));
+    expect(stored.json().decision.counterfactuals).toEqual(body.decision.counterfactuals);
+    const granted = await server.app.inject(as('caseworker', { method: 'POST', url: EVALUATE, payload: { facts: member, as_of: '2024-04-30' } }));
+    expect(granted.json().decision.counterfactuals).toBeUndefined();
+  });
+
   it('answers undetermined with the facts still needed', async () => {
     const res = await server.app.inject(as('system', { method: 'POST', url: EVALUATE, payload: { facts: { role: 'member' } } }));
     expect(res.statusCode).toBe(200);
