@@ -9,6 +9,7 @@ import { connect, type SqlClient } from '../src/store/sql-client.js';
 import { DecisionLog } from '../src/store/decision-log.js';
 import { ApiKeys, FileKeys, loadOrCreateKeys, type KeyLookup } from './api-keys.js';
 import { Metrics } from './metrics.js';
+import { AuthFailures } from './auth-failures.js';
 import { PERMISSIONS, type ZhiduContext } from './context.js';
 import { problem, ProblemError, sendProblem, toProblem } from './problem.js';
 import { parseJsonBody } from './json-body.js';
@@ -163,13 +164,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }
   });
 
+  const authFailures = new AuthFailures(config.limits.authFailMax, config.limits.rateWindowMs);
   // Authentication and media type are settled before the body is read.
   app.addHook('onRequest', async (request) => {
     const cfg = request.routeOptions.config;
     if (cfg?.permission) {
       const key = apiKeyOf(request);
+      // Only a presented key is a guess; a request without one is simply 401.
+      const wait = key ? authFailures.blockedFor(request.ip) : 0;
+      if (wait > 0) throw new ProblemError(problem('AUTH_RATE_LIMITED', { found: config.limits.authFailMax, expected: config.limits.rateWindowMs }), { 'retry-after': String(Math.ceil(wait / 1000)) });
       const caller = key ? ctx.keys.lookup(key) : undefined;
-      if (!caller) throw new ProblemError(problem('UNAUTHORIZED'), { 'www-authenticate': 'Bearer realm="zhidu"' });
+      if (!caller) {
+        if (key) authFailures.fail(request.ip);
+        throw new ProblemError(problem('UNAUTHORIZED'), { 'www-authenticate': 'Bearer realm="zhidu"' });
+      }
       request.caller = caller;
       const allowed: readonly string[] = PERMISSIONS[cfg.permission];
       if (!allowed.includes(caller.role)) throw new ProblemError(problem('FORBIDDEN', { found: caller.role, expected: allowed.join(', ') }));

@@ -24,6 +24,8 @@ export interface Limits {
   /** Requests per key (or per address without a key) in each window. */
   readonly rateMax: number;
   readonly rateWindowMs: number;
+  /** Failed authentications per address in each window before every keyed request from it is 429. */
+  readonly authFailMax: number;
 }
 
 export interface Config {
@@ -70,6 +72,7 @@ export const DEFAULT_LIMITS: Limits = {
   yamlBytes: 1_048_576,
   rateMax: 100_000,
   rateWindowMs: 60_000,
+  authFailMax: 20,
 };
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       yamlBytes: int(env, 'ZHIDU_YAML_LIMIT', DEFAULT_LIMITS.yamlBytes),
       rateMax: int(env, 'ZHIDU_RATE_LIMIT', DEFAULT_LIMITS.rateMax),
       rateWindowMs: int(env, 'ZHIDU_RATE_WINDOW_MS', DEFAULT_LIMITS.rateWindowMs),
+      authFailMax: int(env, 'ZHIDU_AUTH_FAIL_LIMIT', DEFAULT_LIMITS.authFailMax),
     },
   };
   return { ...config, ...overrides, limits: { ...config.limits, ...(overrides.limits ?? {}) } };

@@ -103,3 +103,23 @@ describe('lint: every ambiguity names what it concerns', () => {
     expect(wrong.map((f) => [f.severity, f.message])).toEqual([['error', expect.stringContaining('规则 no_such_rule 不存在')]]);
   });
 });
+
+describe('display', () => {
+  const fs = loadRulePaths(['rules/funding-shares.yaml'], 'rules/sources').registry.latest('funding-shares');
+  if (!fs) throw new Error('funding-shares not loaded');
+  it('shows a derived percent with at most its x-display-decimals, without a space before %, while the value stays exact', async () => {
+    const d = await evaluate(fs, { subject: 'head_start_federal_local', hs_total_funding: 3, hs_federal_amount: 1.1, hs_local_amount: 1.9 }, { asOf: '2024-06-01' });
+    const out = d.outputs.hs_federal_share_percent;
+    expect(out?.value).toBe('36.66666666666666666666666666666666666667');
+    expect(out?.display).toBe('36.67%');
+    expect(d.reasons.map((r) => r.text).join('')).toContain('占 36.67%，地方政府 1.9 美元 占 63.33%');
+  });
+  it('names the headline granted, refused or pending (outcome_kind)', async () => {
+    const refused = await evaluate(rs, rented, { asOf: '2024-07-01' });
+    expect(refused.outcome_kind).toBe('negative');
+    const granted = await evaluate(rs, { ...rented, housing_type: 'purchased', has_property_certificate: true, work_start_date: '2020-01-01' }, { asOf: '2024-07-01' });
+    expect(granted.outcome_kind).toBe('positive');
+    const pending = await evaluate(rs, { ...rented, housing_type: 'purchased', has_property_certificate: true }, { asOf: '2024-07-01' });
+    expect(pending.outcome_kind).toBe('pending');
+  });
+});

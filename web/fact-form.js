@@ -112,6 +112,8 @@ export function buildFactForm(ruleset, { onSubmit }) {
       f.wrapper.classList.toggle('needed', stillNeeded);
       f.badge.hidden = !stillNeeded;
       f.badge.textContent = stillNeeded ? `待答 ${idx + 1}` : '';
+      // A question the decision waits for is not optional, whatever the schema says.
+      f.reqMark.hidden = !f.required && idx >= 0;
     }
     hiddenNote.textContent =
       hidden === 0
@@ -234,7 +236,7 @@ function makeField(seq, name, prop, required) {
   const errorEl = h('p', { class: 'field-error', id: errId, hidden: true });
   const describedBy = [help ? helpId : null, errId].filter(Boolean).join(' ');
   const options = optionsOf(prop);
-  const field = { name, prop, required, badge, errorEl, error: null };
+  const field = { name, prop, required, badge, reqMark, errorEl, error: null };
 
   if (options.length > 0 && options.length <= RADIO_LIMIT) {
     const groupName = `${base}-r`;

@@ -1,16 +1,27 @@
 import type { FactInfo } from '../load/fact-catalogue.js';
-import { toPlain } from '../eval/decimal.js';
+import { toPlain, asDecimal, decimalText } from '../eval/decimal.js';
 import { OPERATOR_ZH } from '../eval/operators.js';
 
-/** How a value reads to a caseworker: enum labels, 是/否, units. */
-export function renderValue(value: unknown, info?: { enumTitles?: Readonly<Record<string, string>>; unit?: string }): string {
+/** How a value reads to a caseworker: enum labels, 是/否, units, at most displayDecimals decimals. */
+export function renderValue(value: unknown, info?: { enumTitles?: Readonly<Record<string, string>>; unit?: string; displayDecimals?: number }): string {
   if (value === undefined || value === null) return '（未知）';
   const plain = toPlain(value);
   if (Array.isArray(plain)) return plain.map((v) => renderValue(v, info)).join('、') || '（无）';
   if (typeof plain === 'boolean') return info?.enumTitles?.[String(plain)] ?? (plain ? '是' : '否');
   const label = info?.enumTitles?.[String(plain)];
   if (label) return label;
-  return info?.unit ? `${String(plain)} ${info.unit}` : String(plain);
+  const text = info?.displayDecimals === undefined ? String(plain) : rounded(plain, info.displayDecimals);
+  if (!info?.unit) return text;
+  // 96.99%, 2‰: no space before a percent or per-mille sign (GB/T 15835), a space before other units.
+  return /^[%‰]/.test(info.unit) ? `${text}${info.unit}` : `${text} ${info.unit}`;
+}
+
+/** The display of a number with at most `places` decimals, half up; anything else unchanged. The value itself stays exact. */
+function rounded(plain: unknown, places: number): string {
+  if (typeof plain === 'string' && !/^-?\d+(\.\d+)?$/.test(plain)) return plain;
+  const d = typeof plain === 'number' || typeof plain === 'string' ? asDecimal(plain) : undefined;
+  if (!d) return String(plain);
+  return decimalText(d.toDecimalPlaces(places, 4 /* ROUND_HALF_UP */));
 }
 
 /** "工作年限应大于或等于 2 年" / "住所类型不应属于 出租房屋". */
@@ -46,7 +57,10 @@ export function renderTemplate(template: string, lookup: (name: string) => strin
 }
 
 /** How an output's value reads: its value titles, else the value with the output's unit. */
-export function outputDisplay(def: { readonly 'x-value-titles'?: Readonly<Record<string, string>>; readonly 'x-unit'?: string }, value: unknown): string {
+export function outputDisplay(def: { readonly 'x-value-titles'?: Readonly<Record<string, string>>; readonly 'x-unit'?: string; readonly 'x-display-decimals'?: number }, value: unknown): string {
   const titled = def['x-value-titles']?.[String(value)];
-  return titled ?? renderValue(value, def['x-unit'] ? { unit: def['x-unit'] } : undefined);
+  if (titled !== undefined) return titled;
+  const unit = def['x-unit'];
+  const places = def['x-display-decimals'];
+  return renderValue(value, unit || places !== undefined ? { ...(unit ? { unit } : {}), ...(places !== undefined ? { displayDecimals: places } : {}) } : undefined);
 }

@@ -145,6 +145,7 @@ export const ERRORS = {
   MEDIA_TYPE: { status: 415, zh: '不支持的内容类型 “{found}”；应为 {expected}', en: 'Unsupported media type "{found}"; expected {expected}' },
   OVERRIDE_REASON_REQUIRED: { status: 400, zh: '不同意决定时必须填写理由', en: 'An override (agree: false) needs a reason' },
   RATE_LIMITED: { status: 429, zh: '请求过于频繁：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Rate limited: at most {found} requests per {expected} ms; retry later' },
+  AUTH_RATE_LIMITED: { status: 429, zh: '密钥验证失败次数过多：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Too many failed authentications: at most {found} per {expected} ms; retry later' },
   STORE_UNAVAILABLE: { status: 503, zh: '决定记录库不可用，决定未作出（未记录的决定不会返回）', en: 'The decision log is unavailable; no decision was made (an unrecorded decision is never returned)' },
   SERVER_CLOSING: { status: 503, zh: '服务正在停止，请稍后重试', en: 'The server is shutting down; retry shortly' },
   NOT_READY: { status: 503, zh: '服务尚未就绪：{detail}', en: 'Not ready: {detail}' },

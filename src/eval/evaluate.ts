@@ -361,6 +361,7 @@ function assemble(
     as_of: asOf,
     status,
     outcome: headline,
+    outcome_kind: outcomeKind(rs, headline, status),
     outputs: shown,
     rules: traces as RuleTrace[],
     reasons,
@@ -438,6 +439,16 @@ function partlyKnown(rs: PreparedRuleSet, outputs: Record<string, OutputValue>, 
     };
   }
   return shown;
+}
+
+/** Granted, refused, informational or pending: the headline's x-value-kinds, booleans read as yes/no. */
+function outcomeKind(rs: PreparedRuleSet, headline: OutputValue, status: Decision['status']): NonNullable<Decision['outcome_kind']> {
+  if (status === 'undetermined') return 'pending';
+  const kinds = rs.outputs.get(headline.id)?.definition['x-value-kinds'];
+  const kind = kinds?.[String(headline.value)];
+  if (kind) return kind;
+  if (typeof headline.value === 'boolean') return headline.value ? 'positive' : 'negative';
+  return 'neutral';
 }
 
 /** "已知：合法生育率；尚缺计划生育率等，可能还有其他" — what a reason says of a partly known list. */

@@ -138,6 +138,10 @@ export interface Decision {
    */
   status: 'decided' | 'undetermined';
   outcome: OutputValue;
+  /**
+   * What the headline means for the applicant: positive (granted, compliant), negative (refused), neutral (an informational answer), pending (undetermined). From the headline output's x-value-kinds.
+   */
+  outcome_kind?: 'positive' | 'negative' | 'neutral' | 'pending';
   outputs: {
     [k: string]: OutputValue;
   };
@@ -621,6 +625,10 @@ export interface Decision1 {
    */
   status: 'decided' | 'undetermined';
   outcome: OutputValue;
+  /**
+   * What the headline means for the applicant: positive (granted, compliant), negative (refused), neutral (an informational answer), pending (undetermined). From the headline output's x-value-kinds.
+   */
+  outcome_kind?: 'positive' | 'negative' | 'neutral' | 'pending';
   outputs: {
     [k: string]: OutputValue;
   };

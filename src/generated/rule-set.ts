@@ -185,6 +185,10 @@ export interface InputProperty {
    * Unit shown beside the value (元, 年, 人, m², %).
    */
   'x-unit'?: string;
+  /**
+   * At most this many decimals when the value is shown (rounded half up); the value itself stays exact (e.g. a derived percent 36.666… shown as 36.67%).
+   */
+  'x-display-decimals'?: number;
   'x-examples'?: unknown[];
   /**
    * Generated populations only (impact, the publish gate): the realistic range [low, high] of this fact — numbers, decimal strings or dates — drawn from instead of the whole declared range. Never used in a decision; say in a comment where the range comes from.
@@ -225,6 +229,10 @@ export interface DerivedFact {
    */
   formula: string;
   'x-unit'?: string;
+  /**
+   * At most this many decimals when the value is shown (rounded half up); the value itself stays exact (e.g. a derived percent 36.666… shown as 36.67%).
+   */
+  'x-display-decimals'?: number;
   citation?: Citation;
   ambiguities?: Ambiguity[];
 }
@@ -299,6 +307,10 @@ export interface Output {
   type: ValueType;
   'x-unit'?: string;
   /**
+   * At most this many decimals when the value is shown (rounded half up); the value itself stays exact (e.g. a derived percent 36.666… shown as 36.67%).
+   */
+  'x-display-decimals'?: number;
+  /**
    * Value when every rule that could set this output has been decided not to hold. Absent: the output stays unset.
    */
   default?: boolean | string | number | unknown[] | null;
@@ -307,6 +319,12 @@ export interface Output {
    */
   'x-value-titles'?: {
     [k: string]: string;
+  };
+  /**
+   * For the headline: which values grant (positive: 准予, 符合) and which refuse (negative), so the decision's outcome_kind and the app's headline wording and colour differ. A boolean headline without it reads true as positive, false as negative; other values are neutral.
+   */
+  'x-value-kinds'?: {
+    [k: string]: 'positive' | 'negative' | 'neutral';
   };
   /**
    * Collect the values of every rule that holds into a list instead of taking the highest-priority one.

@@ -10,6 +10,8 @@ export interface FactInfo {
   readonly enum?: readonly unknown[];
   readonly enumTitles?: Readonly<Record<string, string>>;
   readonly unit?: string;
+  /** x-display-decimals: shown with at most this many decimals. */
+  readonly displayDecimals?: number;
   /** Selects the matter decided: rules failing only on selectors did not apply. */
   readonly selector?: boolean;
 }
@@ -52,12 +54,13 @@ export function buildFactCatalogue(rs: RuleSet): Map<string, FactInfo> {
       ...(p.enum ? { enum: p.enum } : {}),
       ...(p['x-enum-titles'] ? { enumTitles: p['x-enum-titles'] } : {}),
       ...(p['x-unit'] ? { unit: p['x-unit'] } : {}),
+      ...(p['x-display-decimals'] !== undefined ? { displayDecimals: p['x-display-decimals'] } : {}),
       ...(p['x-selector'] ? { selector: true } : {}),
     });
   }
   for (const d of rs.derived ?? []) {
     if (facts.has(d.id)) continue; // reported as a duplicate by the checker
-    facts.set(d.id, { id: d.id, title: d.title, kind: valueTypeKind(d.type), origin: 'derived', ...(d['x-unit'] ? { unit: d['x-unit'] } : {}) });
+    facts.set(d.id, { id: d.id, title: d.title, kind: valueTypeKind(d.type), origin: 'derived', ...(d['x-unit'] ? { unit: d['x-unit'] } : {}), ...(d['x-display-decimals'] !== undefined ? { displayDecimals: d['x-display-decimals'] } : {}) });
   }
   return facts;
 }

@@ -16,8 +16,9 @@ import { canonicalExplanation } from './canonical-explanation.js';
  * 2: + grounds (per-rule grounds, outputs' applies_when).
  * 3: + partly known collected lists (partial, known, known_display, more_from).
  * 4: + counterfactuals (what would change a refusal or an undetermined decision).
+ * 5: + outcome_kind; x-display-decimals and no space before % / ‰ in displays.
  */
-export const EXPLANATION_FORMAT = 4;
+export const EXPLANATION_FORMAT = 5;
 
 /** An output as the record keeps it: what was decided, not how it reads. */
 export interface RecordedOutput {

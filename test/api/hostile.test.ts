@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestApp, stopTestApp, as, EVALUATE, type TestServer } from './harness.js';
+import { startTestApp, stopTestApp, as, EVALUATE, KEYS, type TestServer } from './harness.js';
 
 /**
  * Hostile rule files and requests against the HTTP API (issue #15): each
@@ -106,5 +106,25 @@ describe('hostile requests: dates, duplicate keys, NUL (items 7 and 10)', () => 
   it('U+0000 in any string or key is 400 STRING_NUL', async () => {
     expect((await evaluate('{"facts":{"role":"mem\\u0000ber"}}')).json()).toMatchObject({ code: 'STRING_NUL', pointer: '/facts/role' });
     expect((await evaluate('{"facts":{"ro\\u0000le":"member"}}')).json().code).toBe('STRING_NUL');
+  });
+});
+
+describe('key guessing is rate-limited per address (item 8)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestApp({ env: { ZHIDU_AUTH_FAIL_LIMIT: '5' } });
+  });
+  afterAll(async () => stopTestApp(server));
+
+  it('after the limit of failed keys every keyed request from that address is 429, a valid key included', async () => {
+    const guess = (key: string, remoteAddress = '10.0.0.1') => server.app.inject({ method: 'GET', url: '/v1/whoami', headers: { authorization: `Bearer ${key}` }, remoteAddress });
+    for (let i = 0; i < 5; i++) expect((await guess(`guess-${i}`)).statusCode).toBe(401);
+    const limited = await guess('guess-6');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().code).toBe('AUTH_RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await guess(KEYS.caseworker)).statusCode).toBe(429);
+    // Another address is not affected.
+    expect((await guess(KEYS.caseworker, '10.0.0.2')).statusCode).toBe(200);
   });
 });

@@ -58,6 +58,13 @@ describe('a case at the service window (hukou-settlement)', () => {
 
     // 2. The interview: each 评估 is a trial, nothing is recorded; the answers are saved as typed.
     await page.getByLabel('决定日期').fill(AS_OF);
+    await factField(page, 'matter').locator('select').selectOption(String(refused.matter));
+    await evaluate(page);
+    // The questions the decision waits for are asked, and none of them is labelled 选填.
+    const waiting = page.locator('form.fact-form .field.needed');
+    expect(await waiting.count()).toBeGreaterThan(0);
+    for (const text of await waiting.evaluateAll((els) => els.map((e) => (e as HTMLElement).innerText))) expect(text).not.toContain('选填');
+    expect(await recordedDecisions()).toBe(0);
     const { outcome } = await decide(page, ['matter'], refused);
     expect(outcome).toContain('不予办理');
     // A refusal reads as one: red with ✘, whatever the outcome's value is called.
