@@ -22,6 +22,8 @@ import { validateRoutes } from './routes/validate.js';
 import { sourceRoutes } from './routes/sources.js';
 import { opsRoutes } from './routes/ops.js';
 import { editorRoutes } from './routes/editor.js';
+import { reviewRoutes } from './routes/reviews.js';
+import { ReviewStore } from '../src/store/review-store.js';
 import { keyRoutes } from './routes/keys.js';
 import { caseRoutes, caseNoticeRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
@@ -77,9 +79,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await live.start();
   if (config.watchRules) live.watch(config.rulesDir);
   const cases = new CaseStore(db, config.dbSchema);
+  const reviews = new ReviewStore(db, config.dbSchema);
   // Up to 4 worker threads for a large job, leaving this thread to answer requests.
   const impactJobs = new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, impactJobs };
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews, impactJobs };
 
   const app = Fastify({
     logger: options.logger ? { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) } : false,
@@ -219,6 +222,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(validateRoutes);
   await app.register(decisionRoutes);
   await app.register(editorRoutes);
+  await app.register(reviewRoutes);
   await app.register(keyRoutes);
   await app.register(caseRoutes);
   await app.register(caseNoticeRoutes);

@@ -44,6 +44,11 @@ export interface Config {
   readonly logLevel: string;
   /** Development: publish rule files saved in rulesDir through the publish gate (docs/editing.md). */
   readonly watchRules: boolean;
+  /**
+   * Four eyes (ZHIDU_FOUR_EYES, default on): a version is published only after another editor
+   * or an admin approved it; off for a single-person office (docs/editing.md, review).
+   */
+  readonly fourEyes: boolean;
   /** How often each server polls the published-versions table (0 = never). */
   readonly versionPollMs: number;
   /** Bound on a database statement, lock wait or stalled connection (ms). */
@@ -78,6 +83,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', '1', 'true', 'yes'].includes(raw)) return true;
+  if (['off', '0', 'false', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be on or off, found ${JSON.stringify(env[name])}`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const rulesDir = resolve(env.ZHIDU_RULES_DIR ?? 'rules');
   const ownSources = join(rulesDir, 'sources');
@@ -96,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.ZHIDU_LOG_LEVEL ?? 'warn',
     watchRules: env.ZHIDU_WATCH_RULES === '1' || (env.ZHIDU_WATCH_RULES === undefined && env.NODE_ENV === 'development'),
     versionPollMs: int(env, 'ZHIDU_VERSION_POLL_MS', 1000),
+    fourEyes: onOff(env, 'ZHIDU_FOUR_EYES', true),
     dbTimeoutMs: Math.max(1, int(env, 'ZHIDU_DB_TIMEOUT_MS', 5000)),
     workers: Math.max(1, int(env, 'ZHIDU_WORKERS', 1)),
     noticeFont: env.ZHIDU_NOTICE_FONT ?? DEFAULT_NOTICE_FONT,

@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import type { ReviewStore } from '../src/store/review-store.js';
 import type { Registry } from '../src/load/registry.js';
 import type { Finding } from '../src/errors/finding.js';
 import type { DecisionLog } from '../src/store/decision-log.js';
@@ -23,6 +24,8 @@ export interface ZhiduContext {
   readonly live: LiveVersions;
   /** Case files (办件): applicants, draft interviews, links to the decision log. */
   readonly cases: CaseStore;
+  /** Four-eyes review steps of rule-set versions (append-only). */
+  readonly reviews: ReviewStore;
   /** Impact jobs: run in the background, progress and reports in the database. */
   readonly impactJobs: ImpactJobRunner;
 }

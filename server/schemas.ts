@@ -26,7 +26,7 @@ function absoluteRefs(value: unknown): unknown {
 
 /** Register the bundled schemas once: the same objects validate requests and feed /docs. */
 export function addSchemas(app: FastifyInstance): void {
-  for (const name of ['decision', 'rule-set', 'api', 'impact-job']) app.addSchema(absoluteRefs(loadSchema(name)) as { $id: string });
+  for (const name of ['decision', 'decision-summary', 'decision-none', 'rule-set', 'api', 'impact-job']) app.addSchema(absoluteRefs(loadSchema(name)) as { $id: string });
 }
 
 export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'] as const;
@@ -37,7 +37,7 @@ let itemValidator: ValidateFunction | undefined;
 export function evaluateRequestValidator(): ValidateFunction {
   if (!itemValidator) {
     const ajv = createAjv({ allErrors: true });
-    for (const name of ['decision', 'rule-set', 'api']) ajv.addSchema(loadSchema(name));
+    for (const name of ['decision', 'decision-summary', 'decision-none', 'rule-set', 'api']) ajv.addSchema(loadSchema(name));
     itemValidator = ajv.getSchema(`${API_SCHEMA_ID}#/definitions/EvaluateRequest`) as ValidateFunction;
   }
   return itemValidator;

@@ -72,7 +72,8 @@ export const api = {
   whoami: (key) => request('GET', '/v1/whoami', undefined, key ? { key } : {}),
   rulesets: () => request('GET', '/v1/rulesets'),
   ruleset: (id) => request('GET', `/v1/rulesets/${enc(id)}`),
-  evaluate: (id, facts, asOf) => request('POST', `/v1/rulesets/${enc(id)}/evaluate`, asOf ? { facts, as_of: asOf } : { facts }),
+  // The evaluate page shows outcome, reasons, failed conditions, missing facts and ambiguities: the summary level.
+  evaluate: (id, facts, asOf) => request('POST', `/v1/rulesets/${enc(id)}/evaluate?explain=summary`, asOf ? { facts, as_of: asOf } : { facts }),
   source: (file, from, to) => request('GET', `/v1/sources/${enc(file)}?from=${from}&to=${to}`),
   decision: (id) => request('GET', `/v1/decisions/${enc(id)}`),
   decisions: (query) => {

@@ -250,7 +250,9 @@ export function caseFrame(ruleset) {
 
 export function readFailed(decision, ruleset) {
   const frame = caseFrame(ruleset);
-  const setsHeadline = new Set((decision.rules || []).filter((r) => (r.sets || []).includes(decision.outcome?.id)).map((r) => r.id));
+  // The page asks for explain=summary, which has no per-rule trace: what a rule sets is in its definition.
+  const traces = decision.rules || (ruleset?.rules || ruleset?.definition?.rules || []).map((r) => ({ id: r.id, sets: Object.keys(r.then || {}) }));
+  const setsHeadline = new Set(traces.filter((r) => (r.sets || []).includes(decision.outcome?.id)).map((r) => r.id));
   const inapplicable = [];
   const pathways = [];
   const others = [];

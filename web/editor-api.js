@@ -28,4 +28,9 @@ export const editorApi = {
   diff: (id, yaml, from) => request('POST', `/v1/rulesets/${enc(id)}/diff${from ? `?from=${enc(from)}` : ''}`, { yaml }),
   impact: (id, yaml, count, seed) => request('POST', `/v1/rulesets/${enc(id)}/impact`, { to: { yaml }, population: { count, seed }, sample: 3 }),
   publish: (id, yaml, tests) => request('POST', `/v1/rulesets/${enc(id)}/versions`, { yaml, tests }),
+  reviews: (id) => request('GET', `/v1/rulesets/${enc(id)}/reviews`),
+  review: (id, version) => request('GET', `/v1/rulesets/${enc(id)}/reviews/${enc(version)}`),
+  submit: (id, yaml, tests, comment) => request('POST', `/v1/rulesets/${enc(id)}/reviews`, comment ? { yaml, tests, comment } : { yaml, tests }),
+  reviewStep: (id, version, action, comment) => request('POST', `/v1/rulesets/${enc(id)}/reviews/${enc(version)}/${action}`, comment ? { comment } : {}),
+  publishReviewed: (id, version) => request('POST', `/v1/rulesets/${enc(id)}/reviews/${enc(version)}/publish`),
 };

@@ -304,7 +304,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
         tags: ['editing'],
         summary: 'Publish a new version: validated, linted and tested first; live (on every server) only if all pass',
         description:
-          'Body: the YAML, or JSON {yaml, tests?}. 201 when published (kept in the database for good, in force from its effective_from); 200 when the same version with the same content is already published; 422 PUBLISH_REJECTED with the findings when validation, lint (errors) or the tests fail — the version in force is unchanged; 409 VERSION_EXISTS when that version number is taken by other content.',
+          'Only with four eyes off (ZHIDU_FOUR_EYES=off): otherwise 409 REVIEW_REQUIRED — submit through POST /v1/rulesets/{id}/reviews. Body: the YAML, or JSON {yaml, tests?}. 201 when published (kept in the database for good, in force from its effective_from); 200 when the same version with the same content is already published; 422 PUBLISH_REJECTED with the findings when validation, lint (errors) or the tests fail — the version in force is unchanged; 409 VERSION_EXISTS when that version number is taken by other content.',
         security: [{ apiKey: [] }],
         params: idParams,
         body: anyBody,
@@ -313,6 +313,8 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const id = request.params.id;
+      // Four eyes: straight to live only in a single-person office; otherwise through /reviews.
+      if (ctx.config.fourEyes) throw new ZhiduError('REVIEW_REQUIRED');
       const draft = draftOf(request.body);
       const probe = loadRuleSet(draft.file ?? `${id}.yaml`, draft.yaml, { sources: registry.sources });
       if (probe.ok && probe.ruleSet.id !== id) {
@@ -324,6 +326,11 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       const body = gateBody(result);
       if (!result.ok) return sendWithFindings(reply, gateProblem(result, id), body);
       const published = result.stage !== 'unchanged';
+      if (published && result.ruleSet) {
+        // Every step is on the version's record, a direct publication too.
+        const rs = result.ruleSet;
+        await ctx.reviews.append(id, rs.version, () => ({ ruleset_id: id, version: rs.version, hash: rs.hash, kind: 'published', actor: request.caller?.name ?? 'unknown', actor_role: request.caller?.role ?? 'unknown', comment: null, yaml: null, tests: null }));
+      }
       return reply.code(published ? 201 : 200).send({ published, ...body, ...(result.published ? { published_at: result.published.published_at, published_by: result.published.published_by } : {}) });
     },
   );

@@ -7,6 +7,8 @@ import type { PendingRecord } from '../../src/store/log-record.js';
 import { api, evaluateRequestValidator, problemResponses } from '../schemas.js';
 import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable, type Problem } from '../problem.js';
 import { decide, prepareRecord, recordAll } from '../recording.js';
+import { atLevel, type ExplainLevel } from '../../src/decision/explain-level.js';
+import { checkExplainQuery, explainLevel } from '../explain-query.js';
 import { checkJson } from '../json-body.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
@@ -35,14 +37,15 @@ async function decideItem(ctx: ZhiduContext, caller: Caller, id: string, index: 
 }
 
 /** Record the decided items of a group together, then give each its line, in order. */
-async function settle(ctx: ZhiduContext, group: readonly Outcome[]): Promise<Array<Record<string, unknown>>> {
+async function settle(ctx: ZhiduContext, group: readonly Outcome[], level: ExplainLevel): Promise<Array<Record<string, unknown>>> {
   const records = group.flatMap((o) => ('prepared' in o ? [o.prepared] : []));
   const recorded = await recordAll(ctx, records);
   const byId = new Map(recorded.map((r) => [r.id, r]));
   return group.map((o) => {
     if ('problem' in o) return { index: o.index, problem: o.problem };
     const r = byId.get(o.prepared.record.content.id);
-    return { index: o.index, ...r };
+    if (!r) throw new Error('a decided item was not recorded');
+    return { index: o.index, id: r.id, recorded_at: r.recorded_at, explain: level, decision: atLevel(r.decision, level) };
   });
 }
 
@@ -67,10 +70,11 @@ async function* lineGroups(stream: AsyncIterable<Buffer | string>, maxLine: numb
 export async function batchRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.zhidu;
   const { limits } = ctx.config;
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post<{ Params: { id: string }; Body: unknown; Querystring: { explain?: string } }>(
     '/v1/rulesets/:id/evaluate-batch',
     {
       config: { permission: 'batch', accepts: ['application/json', 'application/x-ndjson'] },
+      preValidation: checkExplainQuery,
       bodyLimit: limits.batchBodyBytes,
       // Items are validated one by one (each gets its own problem), not the array as a whole.
       validatorCompiler: ({ httpPart }) =>
@@ -81,9 +85,10 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
         tags: ['decisions'],
         summary: 'Decide many fact sets: a JSON array, or NDJSON streamed in and out',
         description:
-          'application/json: an array of EvaluateRequest (at most ZHIDU_BATCH_MAX) → BatchResponse. application/x-ndjson: one EvaluateRequest per line → one BatchItem per line, streamed as items are decided and recorded. Each item carries its own decision or its own problem; decisions are recorded before they are sent.',
+          'application/json: an array of EvaluateRequest (at most ZHIDU_BATCH_MAX) → BatchResponse. application/x-ndjson: one EvaluateRequest per line → one BatchItem per line, streamed as items are decided and recorded. Each item carries its own decision or its own problem; decisions are recorded before they are sent. ?explain=full|summary|none applies to every item (default full).',
         security: [{ apiKey: [] }],
         params: idParams,
+        querystring: api('ExplainQuery'),
         body: api('BatchRequest'),
         response: { 200: api('BatchResponse'), ...problemResponses(400, 401, 403, 404, 413, 415, 429, 503) },
       },
@@ -91,10 +96,11 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const caller = request.caller as Caller;
       const id = request.params.id;
+      const level = explainLevel(request);
       if (ctx.registry.versions(id).length === 0) throw new ZhiduError('RULESET_NOT_FOUND', { key: id });
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       if (type === 'application/x-ndjson') {
-        return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(ndjson(ctx, caller, id, request.body as AsyncIterable<Buffer>)));
+        return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(ndjson(ctx, caller, id, level, request.body as AsyncIterable<Buffer>)));
       }
       const items = request.body as unknown[];
       if (items.length > limits.batchItems) fail('BATCH_TOO_LARGE', { found: items.length, expected: limits.batchItems });
@@ -103,19 +109,19 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
         outcomes.push(await decideItem(ctx, caller, id, i, items[i]));
         if (i % 50 === 49) await yieldToLoop();
       }
-      const lines = await settle(ctx, outcomes);
+      const lines = await settle(ctx, outcomes, level);
       const failed = lines.filter((l) => 'problem' in l).length;
-      return { items: lines, decided: lines.length - failed, failed };
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify({ items: lines, decided: lines.length - failed, failed }));
     },
   );
 
-  async function* ndjson(ctx: ZhiduContext, caller: Caller, id: string, body: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  async function* ndjson(ctx: ZhiduContext, caller: Caller, id: string, level: ExplainLevel, body: AsyncIterable<Buffer>): AsyncGenerator<string> {
     let index = 0;
     for await (const { lines, overflow } of lineGroups(body, limits.bodyBytes)) {
       let group: Outcome[] = [];
       const flush = async function* () {
         if (group.length === 0) return;
-        const out = await settle(ctx, group);
+        const out = await settle(ctx, group, level);
         group = [];
         yield out.map((l) => JSON.stringify(l) + '\n').join('');
       };

@@ -19,6 +19,7 @@ import type { PopulationRecord } from '../impact/population-reader.js';
 import cliProgress from 'cli-progress';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 import { addKeysCommand } from './keys-command.js';
+import { addGateCommand } from './gate-command.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -405,6 +406,7 @@ log
   });
 
 addKeysCommand(program);
+addGateCommand(program, sourcesDir);
 
 export { program };
 

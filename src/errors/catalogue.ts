@@ -76,6 +76,13 @@ export const ERRORS = {
     zh: '版本 {key} 已定于 {expected} 起施行，晚于本草稿的生效日期（{found}）：到那天它将取代本草稿，本草稿的修改随之失效。请以 {key} 为底稿起草，或把生效日期定在 {expected} 之后',
     en: 'Version {key} is scheduled from {expected}, after this draft\'s effective date ({found}): on that day it replaces the draft and the draft\'s changes are lost. Start the draft from {key}, or date it after {expected}',
   },
+  // ---- four-eyes review (src/versions/review-flow.ts) ----
+  REVIEW_REQUIRED: { status: 409, zh: '须先提交审核，经另一位编辑或管理员批准后方可发布（四眼原则）', en: 'Submit the version for review; it can be published once another editor or an admin approves it (four eyes)' },
+  REVIEW_NOT_FOUND: { status: 404, zh: '版本 {key} 没有提交审核的记录', en: 'Version {key} has not been submitted for review' },
+  REVIEW_STATE: { status: 409, zh: '{key} 当前状态为“{found}”，不能{detail}', en: '{key} is in state {found}; cannot {expected}' },
+  REVIEW_COMMENT_REQUIRED: { status: 400, zh: '{detail}时须填写审核意见', en: 'A review comment is required to {expected}' },
+  FOUR_EYES: { status: 403, zh: '不能{detail}自己提交的版本（提交人 {found}）：须由另一位编辑或管理员审核', en: 'Cannot {expected} a version you submitted yourself (submitted by {found}): another editor or an admin must review it' },
+  REVIEW_NOT_SUBMITTER: { status: 403, zh: '只有提交人（{found}）或管理员可以撤回；审核人不同意请“退回”并填写意见', en: 'Only the submitter ({found}) or an admin may withdraw; a reviewer who disagrees rejects with a comment' },
   VERSION_NOT_FOUND: { status: 404, zh: '规则集 {key} 没有版本 {found}', en: 'Rule set {key} has no version {found}' },
   // ---- test files ----
   TEST_RULESET: { status: 400, zh: '测试文件对应的规则集 “{found}” 不存在', en: 'Test file names unknown rule set "{found}"' },
@@ -136,6 +143,7 @@ export const ERRORS = {
   BODY_TOO_LARGE: { status: 413, zh: '请求体过大：上限 {expected} 字节', en: 'Request body too large: limit {expected} bytes' },
   BATCH_TOO_LARGE: { status: 413, zh: '批量请求条目过多：{found} 条，上限 {expected} 条', en: 'Too many batch items: {found}, limit {expected}' },
   MEDIA_TYPE: { status: 415, zh: '不支持的内容类型 “{found}”；应为 {expected}', en: 'Unsupported media type "{found}"; expected {expected}' },
+  EXPLAIN_INVALID: { status: 400, zh: '说明详略 explain 应为 full、summary 或 none，实际为 “{found}”', en: 'explain must be full, summary or none, found "{found}"' },
   OVERRIDE_REASON_REQUIRED: { status: 400, zh: '不同意决定时必须填写理由', en: 'An override (agree: false) needs a reason' },
   RATE_LIMITED: { status: 429, zh: '请求过于频繁：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Rate limited: at most {found} requests per {expected} ms; retry later' },
   AUTH_RATE_LIMITED: { status: 429, zh: '密钥验证失败次数过多：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Too many failed authentications: at most {found} per {expected} ms; retry later' },

@@ -41,6 +41,40 @@ export type ConditionTrace =
       result: 'true' | 'false' | 'unknown' | 'not_evaluated';
       children: ConditionTrace[];
     };
+/**
+ * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+ * via the `definition` "conditionTrace".
+ */
+export type ConditionTrace2 =
+  | FactCheck1
+  | {
+      kind: 'all' | 'any' | 'not';
+      /**
+       * Three-valued result; not_evaluated when evaluation stopped before this condition.
+       *
+       * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+       * via the `definition` "truth".
+       */
+      result: 'true' | 'false' | 'unknown' | 'not_evaluated';
+      children: ConditionTrace2[];
+    };
+/**
+ * This interface was referenced by `DecisionNoneLevel`'s JSON-Schema
+ * via the `definition` "conditionTrace".
+ */
+export type ConditionTrace1 =
+  | FactCheck2
+  | {
+      kind: 'all' | 'any' | 'not';
+      /**
+       * Three-valued result; not_evaluated when evaluation stopped before this condition.
+       *
+       * This interface was referenced by `DecisionNoneLevel`'s JSON-Schema
+       * via the `definition` "truth".
+       */
+      result: 'true' | 'false' | 'unknown' | 'not_evaluated';
+      children: ConditionTrace1[];
+    };
 
 /**
  * Requests and responses of the zhidu HTTP API (/v1). The server validates requests with these schemas and /docs publishes them; there is no other copy.
@@ -114,7 +148,14 @@ export interface RecordedDecision {
    */
   id: string;
   recorded_at: string;
-  decision: Decision;
+  /**
+   * The decision at the requested explain level: full (decision.schema.json), summary (decision-summary.schema.json: without the per-condition trace) or none (decision-none.schema.json: outputs and status). Every level is recorded identically.
+   */
+  decision: Decision | DecisionSummaryLevel | DecisionNoneLevel;
+  /**
+   * The explain level of `decision`.
+   */
+  explain: 'full' | 'summary' | 'none';
 }
 /**
  * The result of evaluating one set of facts against one rule-set version, with its full explanation.
@@ -425,6 +466,408 @@ export interface FactChange {
   text: string;
 }
 /**
+ * GENERATED from decision.schema.json by scripts/gen-types.ts: a decision at explain=summary, the full decision without its per-condition trace (rules).
+ */
+export interface DecisionSummaryLevel {
+  ruleset: {
+    id: string;
+    title: string;
+    version: string;
+    /**
+     * sha256 of the rule set's canonical JSON.
+     */
+    hash: string;
+  };
+  /**
+   * Decision date (YYYY-MM-DD) used to pick the version and to compute ages and periods.
+   */
+  as_of: string;
+  /**
+   * undetermined: the headline outcome depends on facts not yet supplied (listed in missing).
+   */
+  status: 'decided' | 'undetermined';
+  outcome: OutputValue1;
+  /**
+   * What the headline means for the applicant: positive (granted, compliant), negative (refused), neutral (an informational answer), pending (undetermined). From the headline output's x-value-kinds.
+   */
+  outcome_kind?: 'positive' | 'negative' | 'neutral' | 'pending';
+  outputs: {
+    [k: string]: OutputValue1;
+  };
+  /**
+   * Chinese sentences for rules that held and, where written, for rules that did not.
+   */
+  reasons: {
+    rule: string;
+    holds: boolean;
+    text: string;
+    citation: Citation1;
+  }[];
+  /**
+   * Rules decided not to hold: which conditions failed and what would have satisfied them.
+   */
+  failed: {
+    rule: string;
+    title: string;
+    citation: Citation1;
+    conditions: FactCheck1[];
+  }[];
+  /**
+   * Every rule that did not hold (false, or unknown while an output it sets is unknown), except rules for another matter: all its false conditions (unmet, 不符合) and its unknown ones (pending, 尚待核实) wherever they sit in the condition tree, with the input facts to ask for.
+   */
+  grounds?: Ground1[];
+  /**
+   * Facts still unknown that would settle undecided rules, most decisive first.
+   */
+  missing: {
+    fact: string;
+    title: string;
+    rules: string[];
+  }[];
+  ambiguities: {
+    id: string;
+    issue: string;
+    resolution: string;
+    rule?: string;
+    citation?: Citation1;
+  }[];
+  /**
+   * What would change the outcome: for a decision that does not grant what was asked (or is undetermined), per pathway (a rule that would give a favourable headline), the smallest change of facts that makes it hold, each verified by re-evaluation; or reachable: false when only facts the applicant cannot change stand in the way.
+   */
+  counterfactuals?: Counterfactual1[];
+  facts: {
+    inputs: {
+      [k: string]: unknown;
+    };
+    /**
+     * Derived values; decimals as exact strings; null when a fact they need is missing.
+     */
+    derived: {
+      [k: string]: unknown;
+    };
+  };
+}
+/**
+ * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+ * via the `definition` "outputValue".
+ */
+export interface OutputValue1 {
+  id: string;
+  title: string;
+  /**
+   * set: a rule that held set it; default: every rule that could set it was decided not to hold; unknown: depends on missing facts; unset: no rule sets it and there is no default.
+   */
+  status: 'set' | 'default' | 'unknown' | 'unset';
+  /**
+   * Decimals as exact strings; null when unknown or unset.
+   */
+  value: unknown;
+  /**
+   * Chinese wording of the value.
+   */
+  display?: string;
+  unit?: string;
+  /**
+   * Rules that set the value.
+   */
+  rules: string[];
+  /**
+   * Only for outputs that apply to given outcomes (applies_when in the rule set): no when the headline outcome is decided otherwise (the value is then not a decision for this case), pending while the headline is undetermined.
+   */
+  applicable?: 'yes' | 'no' | 'pending';
+  /**
+   * A collected list (collect) still open: value stays null and status unknown, but the entries in known are certain and more may follow from the facts in more_from.
+   */
+  partial?: boolean;
+  /**
+   * For a partial list: the entries already certain (rules that hold).
+   */
+  known?: unknown[];
+  /**
+   * Chinese wording of the known entries.
+   */
+  known_display?: string;
+  /**
+   * For a partial list: the input facts that could add entries.
+   */
+  more_from?: {
+    fact: string;
+    title: string;
+  }[];
+}
+/**
+ * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+ * via the `definition` "citation".
+ */
+export interface Citation1 {
+  file: string;
+  lines: number[];
+  clause: string;
+  quote?: string;
+}
+/**
+ * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+ * via the `definition` "factCheck".
+ */
+export interface FactCheck1 {
+  kind: 'fact';
+  fact: string;
+  title?: string;
+  path?: string;
+  operator: string;
+  /**
+   * The value compared with (for a fact reference: its value).
+   */
+  expected: unknown;
+  expected_fact?: string;
+  /**
+   * The fact's value; null when missing.
+   */
+  actual: unknown;
+  /**
+   * Three-valued result; not_evaluated when evaluation stopped before this condition.
+   *
+   * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+   * via the `definition` "truth".
+   */
+  result: 'true' | 'false' | 'unknown' | 'not_evaluated';
+  /**
+   * Chinese: what the condition requires.
+   */
+  text: string;
+  /**
+   * Chinese wording of the fact's value (enum label, unit).
+   */
+  actual_display?: string;
+}
+/**
+ * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+ * via the `definition` "ground".
+ */
+export interface Ground1 {
+  rule: string;
+  title: string;
+  citation: Citation1;
+  /**
+   * false: the rule is decided not to hold; unknown: it may still hold.
+   */
+  result: 'false' | 'unknown';
+  /**
+   * The rule sets the headline outcome (a pathway to it).
+   */
+  pathway: boolean;
+  /**
+   * Conditions that are false (不符合), worded as what the rule requires.
+   */
+  unmet: FactCheck1[];
+  /**
+   * Conditions still unknown (尚待核实).
+   */
+  pending: FactCheck1[];
+  /**
+   * Input facts whose absence leaves the pending conditions unknown.
+   */
+  ask: {
+    fact: string;
+    title: string;
+  }[];
+}
+/**
+ * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+ * via the `definition` "counterfactual".
+ */
+export interface Counterfactual1 {
+  rule: string;
+  title: string;
+  /**
+   * false: no change of facts the applicant can change (or that are still to be ascertained) makes the rule hold.
+   */
+  reachable: boolean;
+  changes: FactChange1[];
+  /**
+   * The headline value the rule would give.
+   */
+  outcome?: unknown;
+  outcome_display?: string;
+  /**
+   * When unreachable: the facts that cannot be changed and stand in the way.
+   */
+  blocked_by?: string[];
+  /**
+   * Chinese: 若…，可….
+   */
+  text: string;
+}
+/**
+ * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
+ * via the `definition` "factChange".
+ */
+export interface FactChange1 {
+  fact: string;
+  title: string;
+  /**
+   * The current value; null when the fact is not yet known (to be ascertained).
+   */
+  from: unknown;
+  /**
+   * The boundary or qualifying value (decimals as exact strings); for one_of, the first qualifying value.
+   */
+  to: unknown;
+  /**
+   * How the fact must relate to `to`: at_least = reach it (inclusive), more_than = exceed it (exclusive, decimal facts), at_most / less_than likewise; dates read 不早于/晚于/不晚于/早于.
+   */
+  relation: 'equal' | 'one_of' | 'at_least' | 'more_than' | 'at_most' | 'less_than';
+  /**
+   * For one_of: every qualifying value.
+   */
+  values?: unknown[];
+  text: string;
+}
+/**
+ * GENERATED from decision.schema.json by scripts/gen-types.ts: a decision at explain=none, outputs and status only.
+ */
+export interface DecisionNoneLevel {
+  ruleset: {
+    id: string;
+    title: string;
+    version: string;
+    /**
+     * sha256 of the rule set's canonical JSON.
+     */
+    hash: string;
+  };
+  /**
+   * Decision date (YYYY-MM-DD) used to pick the version and to compute ages and periods.
+   */
+  as_of: string;
+  /**
+   * undetermined: the headline outcome depends on facts not yet supplied (listed in missing).
+   */
+  status: 'decided' | 'undetermined';
+  outcome: OutputValue2;
+  outputs: {
+    [k: string]: OutputValue2;
+  };
+}
+/**
+ * This interface was referenced by `DecisionNoneLevel`'s JSON-Schema
+ * via the `definition` "outputValue".
+ */
+export interface OutputValue2 {
+  id: string;
+  title: string;
+  /**
+   * set: a rule that held set it; default: every rule that could set it was decided not to hold; unknown: depends on missing facts; unset: no rule sets it and there is no default.
+   */
+  status: 'set' | 'default' | 'unknown' | 'unset';
+  /**
+   * Decimals as exact strings; null when unknown or unset.
+   */
+  value: unknown;
+  /**
+   * Chinese wording of the value.
+   */
+  display?: string;
+  unit?: string;
+  /**
+   * Rules that set the value.
+   */
+  rules: string[];
+  /**
+   * Only for outputs that apply to given outcomes (applies_when in the rule set): no when the headline outcome is decided otherwise (the value is then not a decision for this case), pending while the headline is undetermined.
+   */
+  applicable?: 'yes' | 'no' | 'pending';
+  /**
+   * A collected list (collect) still open: value stays null and status unknown, but the entries in known are certain and more may follow from the facts in more_from.
+   */
+  partial?: boolean;
+  /**
+   * For a partial list: the entries already certain (rules that hold).
+   */
+  known?: unknown[];
+  /**
+   * Chinese wording of the known entries.
+   */
+  known_display?: string;
+  /**
+   * For a partial list: the input facts that could add entries.
+   */
+  more_from?: {
+    fact: string;
+    title: string;
+  }[];
+}
+/**
+ * This interface was referenced by `DecisionNoneLevel`'s JSON-Schema
+ * via the `definition` "factChange".
+ */
+export interface FactChange2 {
+  fact: string;
+  title: string;
+  /**
+   * The current value; null when the fact is not yet known (to be ascertained).
+   */
+  from: unknown;
+  /**
+   * The boundary or qualifying value (decimals as exact strings); for one_of, the first qualifying value.
+   */
+  to: unknown;
+  /**
+   * How the fact must relate to `to`: at_least = reach it (inclusive), more_than = exceed it (exclusive, decimal facts), at_most / less_than likewise; dates read 不早于/晚于/不晚于/早于.
+   */
+  relation: 'equal' | 'one_of' | 'at_least' | 'more_than' | 'at_most' | 'less_than';
+  /**
+   * For one_of: every qualifying value.
+   */
+  values?: unknown[];
+  text: string;
+}
+/**
+ * This interface was referenced by `DecisionNoneLevel`'s JSON-Schema
+ * via the `definition` "citation".
+ */
+export interface Citation2 {
+  file: string;
+  lines: number[];
+  clause: string;
+  quote?: string;
+}
+/**
+ * This interface was referenced by `DecisionNoneLevel`'s JSON-Schema
+ * via the `definition` "factCheck".
+ */
+export interface FactCheck2 {
+  kind: 'fact';
+  fact: string;
+  title?: string;
+  path?: string;
+  operator: string;
+  /**
+   * The value compared with (for a fact reference: its value).
+   */
+  expected: unknown;
+  expected_fact?: string;
+  /**
+   * The fact's value; null when missing.
+   */
+  actual: unknown;
+  /**
+   * Three-valued result; not_evaluated when evaluation stopped before this condition.
+   *
+   * This interface was referenced by `DecisionNoneLevel`'s JSON-Schema
+   * via the `definition` "truth".
+   */
+  result: 'true' | 'false' | 'unknown' | 'not_evaluated';
+  /**
+   * Chinese: what the condition requires.
+   */
+  text: string;
+  /**
+   * Chinese wording of the fact's value (enum label, unit).
+   */
+  actual_display?: string;
+}
+/**
  * One item of a batch: its decision, or its own problem.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -437,8 +880,12 @@ export interface BatchItem {
   index: number;
   id?: string;
   recorded_at?: string;
-  decision?: Decision;
+  /**
+   * The decision at the requested explain level: full (decision.schema.json), summary (decision-summary.schema.json: without the per-condition trace) or none (decision-none.schema.json: outputs and status). Every level is recorded identically.
+   */
+  decision?: Decision | DecisionSummaryLevel | DecisionNoneLevel;
   problem?: Problem;
+  explain?: 'full' | 'summary' | 'none';
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -453,7 +900,7 @@ export interface BatchResponse {
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "Citation".
  */
-export interface Citation1 {
+export interface Citation3 {
   file: string;
   lines: number[];
   clause?: string;
@@ -492,7 +939,7 @@ export interface RuleSetVersion {
    * The headline output.
    */
   outcome?: string;
-  citations?: Citation1[];
+  citations?: Citation3[];
   /**
    * The whole rule-set definition (schemas/rule-set.schema.json).
    */
@@ -1212,4 +1659,13 @@ export interface Notice {
   appeal: string;
   date: string;
   caseworker: string;
+}
+/**
+ * How much of each decision's explanation to send. full (default): the whole decision; summary: outcome, outputs, reasons with citations, failed pathways with their failing conditions, grounds, missing facts, ambiguities — no per-condition trace; none: outputs and status only. The decision log records the same compact record at every level. Any other value is 400 EXPLAIN_INVALID.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ExplainQuery".
+ */
+export interface ExplainQuery {
+  explain?: 'full' | 'summary' | 'none';
 }

@@ -169,6 +169,34 @@ export const MIGRATIONS: readonly (string | MigrationStep)[] = [
   END
   $$;
   `,
+  // Four-eyes review of rule-set versions (src/store/review-store.ts): every step — submitted,
+  // approved, rejected, published, withdrawn — one row linked to the version and the hash of
+  // the content it concerns, never changed. A version's state is its last row.
+  `
+  CREATE TABLE S.review_events (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    ruleset_id text NOT NULL,
+    version text NOT NULL,
+    hash text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('submitted', 'approved', 'rejected', 'published', 'withdrawn')),
+    actor text NOT NULL,
+    actor_role text NOT NULL,
+    comment text,
+    yaml text,
+    tests text,
+    at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE INDEX review_events_version ON S.review_events (ruleset_id, version, seq);
+  CREATE FUNCTION S.review_events_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'review records are append-only';
+  END
+  $$;
+  CREATE TRIGGER review_events_append_only BEFORE UPDATE OR DELETE ON S.review_events
+    FOR EACH ROW EXECUTE FUNCTION S.review_events_keep();
+  CREATE TRIGGER review_events_no_truncate BEFORE TRUNCATE ON S.review_events
+    FOR EACH STATEMENT EXECUTE FUNCTION S.review_events_keep();
+  `,
 ];
 
 export function quoteIdent(name: string): string {

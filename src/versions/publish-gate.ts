@@ -4,7 +4,7 @@ import type { SourceTexts } from '../load/source-texts.js';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 import { formatMessage, type ErrorCode, type MessageParams } from '../errors/catalogue.js';
 import { lintText, type LintReport } from '../lint/lint-rule-set.js';
-import { checkPopulation, type PopulationCheck, type PopulationCheckOptions } from './population-check.js';
+import { checkPopulationYielding, type PopulationCheck, type PopulationCheckOptions } from './population-check.js';
 
 /**
  * The one gate every new version passes before it can be in force, whether
@@ -73,7 +73,7 @@ export async function gate(text: string, options: GateOptions): Promise<GateResu
   const errors = report.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) return { ok: false, stage: 'lint', reason: `检查发现 ${errors.length} 个错误`, ...base, ruleSet: rs };
   if (options.population !== false) {
-    const population = checkPopulation(rs, options.population ?? {});
+    const population = await checkPopulationYielding(rs, options.population ?? {});
     if (!population.ok) {
       const first = population.samples[0];
       const reason = `${population.records} 名模拟申请人中有 ${population.failed} 名无法作出决定${first ? `，例如第 ${first.index} 名：${first.message}` : ''}`;

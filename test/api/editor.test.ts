@@ -19,7 +19,8 @@ function rulesDir(): string {
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestApp({ rulesDir: rulesDir(), env: { ZHIDU_VERSION_POLL_MS: '0' } });
-});
+  // Starting the embedded database can take a minute on a loaded machine.
+}, 180_000);
 afterAll(async () => stopTestApp(server));
 
 const inject = (role: Parameters<typeof as>[0], opts: Parameters<typeof as>[1]) => server.app.inject(as(role, opts));

@@ -8,10 +8,12 @@ import { loadConfig, type Config } from '../../server/config.js';
 import { hashKey, type Role } from '../../server/api-keys.js';
 import { connect, type SqlClient } from '../../src/store/sql-client.js';
 
-export const KEYS: Record<Role | 'limited', string> = {
+export const KEYS: Record<Role | 'limited' | 'editor2', string> = {
   caseworker: 'test-caseworker-key',
   system: 'test-system-key',
   editor: 'test-editor-key',
+  /** A second editor: the other pair of eyes. */
+  editor2: 'test-editor2-key',
   admin: 'test-admin-key',
   limited: 'test-limited-key',
 };
@@ -21,7 +23,7 @@ export function seedKeysFile(dir: string): string {
   const file = join(dir, 'keys.json');
   const keys = (Object.keys(KEYS) as Array<keyof typeof KEYS>).map((name) => ({
     name: `test-${name}`,
-    role: name === 'limited' ? 'caseworker' : name,
+    role: name === 'limited' ? 'caseworker' : name === 'editor2' ? 'editor' : name,
     sha256: hashKey(KEYS[name]),
     ...(name === 'limited' ? { rate_limit: 3 } : {}),
   }));
@@ -55,6 +57,8 @@ export async function startTestApp(options: { backend?: 'pglite' | 'postgres'; r
     ZHIDU_DATA_DIR: dir,
     ZHIDU_KEYS_FILE: keysFile,
     ZHIDU_DB_SCHEMA: uniqueSchema(),
+    // Most tests publish directly (a single-person office); the review tests turn four eyes on.
+    ZHIDU_FOUR_EYES: 'off',
     ...(options.env ?? {}),
   });
   const db = options.db ?? (await openDb(options.backend ?? 'pglite'));

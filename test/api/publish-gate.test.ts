@@ -27,7 +27,8 @@ beforeAll(async () => {
   copyFileSync('rules/committee-staffing.yaml', join(dir, 'committee-staffing.yaml'));
   copyFileSync('rules/committee-staffing.test.yaml', join(dir, 'committee-staffing.test.yaml'));
   server = await startTestApp({ rulesDir: dir, env: { ZHIDU_VERSION_POLL_MS: '0' } });
-});
+  // Starting the embedded database can take a minute on a loaded machine.
+}, 180_000);
 afterAll(async () => stopTestApp(server));
 
 const inject = (opts: Parameters<typeof as>[1]) => server.app.inject(as('editor', opts));

@@ -3,7 +3,7 @@ import { createAjv, loadSchema } from '../../src/schema/ajv.js';
 
 const ajv = createAjv({ allErrors: true });
 ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
-for (const name of ['decision', 'rule-set', 'api']) ajv.addSchema(loadSchema(name));
+for (const name of ['decision', 'decision-summary', 'decision-none', 'rule-set', 'api']) ajv.addSchema(loadSchema(name));
 const cache = new Map<string, ValidateFunction>();
 
 /** Check a response body against the same schema /docs publishes for it. */

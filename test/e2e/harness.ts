@@ -17,6 +17,8 @@ export const KEYS = {
   editor: 'test-editor-key-0002',
   system: 'test-system-key-0003',
   admin: 'test-admin-key-0004',
+  /** A second editor: the other pair of eyes. */
+  editor2: 'test-editor-key-0005',
 };
 
 export interface TestServer {
@@ -29,7 +31,7 @@ export interface TestServer {
  * The real server (buildApp, embedded database in a temp data dir, pre-seeded keys),
  * serving only the given rule files, listening on a random port.
  */
-export async function startServer(ruleFiles: string[], extraRules: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(ruleFiles: string[], extraRules: Record<string, string> = {}, env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'zhidu-e2e-'));
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
@@ -44,13 +46,14 @@ export async function startServer(ruleFiles: string[], extraRules: Record<string
         { name: '李编辑', role: 'editor', sha256: hashKey(KEYS.editor) },
         { name: '对接系统', role: 'system', sha256: hashKey(KEYS.system) },
         { name: '王管理', role: 'admin', sha256: hashKey(KEYS.admin) },
+        { name: '赵编辑', role: 'editor', sha256: hashKey(KEYS.editor2) },
       ],
     }),
   );
   // An explicit environment: the browser tests always use their own embedded database,
   // whatever DATABASE_URL the surrounding run has.
   const config = loadConfig(
-    { ZHIDU_RULES_DIR: rulesDir, ZHIDU_SOURCES_DIR: join(REPO, 'rules', 'sources'), ZHIDU_DATA_DIR: join(dir, 'data'), ZHIDU_KEYS_FILE: keysFile },
+    { ZHIDU_RULES_DIR: rulesDir, ZHIDU_SOURCES_DIR: join(REPO, 'rules', 'sources'), ZHIDU_DATA_DIR: join(dir, 'data'), ZHIDU_KEYS_FILE: keysFile, ...env },
     { port: 0, host: '127.0.0.1' },
   );
   const app = await buildApp(config);

@@ -7,6 +7,7 @@ import { h, clear, announce } from '../dom.js';
 import { can } from '../session.js';
 import { editorApi } from '../editor-api.js';
 import { createCodeEditor } from '../code-editor.js';
+import { reviewSection } from './editor-review.js';
 import { impactJobsApi, followJob, pastJobs } from '../impact-job-view.js';
 import { changeChart } from '../impact-chart.js';
 
@@ -60,6 +61,8 @@ export async function editorPage(main, { params, isCurrent }) {
   // an older one would be replaced on the newer one's date, its changes lost (the gate refuses it).
   const base = versions.versions[versions.versions.length - 1];
   const source = await editorApi.source(id, base.version);
+  const review = reviewSection(id, { onLoadDraft: loadDraft, onPublished: published });
+  const { fourEyes } = await review.refresh();
   if (!isCurrent()) return;
 
   const draftVersion = nextVersion(versions.versions);
@@ -113,8 +116,14 @@ export async function editorPage(main, { params, isCurrent }) {
     rangeField.hidden = sourceSelect.value !== 'decisions';
   });
   const impactButton = h('button', { type: 'button', class: 'button' }, '影响分析');
-  const publishButton = h('button', { type: 'button', class: 'button primary', disabled: true, 'aria-describedby': 'publish-hint' }, '发布');
-  const publishHint = h('p', { id: 'publish-hint', class: 'hint' }, '须校验通过、检查无错误、测试全部通过后才能发布。');
+  // With four eyes the draft is submitted for review; another editor or an admin approves it in 审核 below.
+  const publishButton = h('button', { type: 'button', class: 'button primary', disabled: true, 'aria-describedby': 'publish-hint' }, fourEyes ? '提交审核' : '发布');
+  const submitComment = fourEyes ? h('input', { id: 'submit-comment', type: 'text', size: 24, placeholder: '修改说明（供审核人阅读）' }) : null;
+  const publishHint = h(
+    'p',
+    { id: 'publish-hint', class: 'hint' },
+    fourEyes ? '须校验通过、检查无错误、测试全部通过后才能提交审核；经另一位编辑或管理员批准后发布。' : '须校验通过、检查无错误、测试全部通过后才能发布。',
+  );
 
   main.appendChild(
     h(
@@ -129,6 +138,7 @@ export async function editorPage(main, { params, isCurrent }) {
       fileField,
       rangeField,
       impactButton,
+      submitComment ? h('div', { class: 'field inline' }, h('label', { for: 'submit-comment' }, '修改说明'), submitComment) : null,
       publishButton,
     ),
   );
@@ -170,8 +180,29 @@ export async function editorPage(main, { params, isCurrent }) {
     el.appendChild(h('h2', {}, title));
     return el;
   };
+  main.appendChild(review.element);
   main.appendChild(h('section', { class: 'versions', 'aria-labelledby': 'versions-title' }, h('h2', { id: 'versions-title' }, '版本'), versionTable(versions)));
   main.appendChild(h('section', { class: 'impact-history', 'aria-labelledby': 'impact-history-title' }, h('h2', { id: 'impact-history-title' }, '过去的影响分析')));
+
+  function loadDraft(r) {
+    rulesEditor.setValue(r.yaml);
+    testsEditor.setValue(r.tests ?? '');
+    select('rules');
+    changed();
+    announce(`已载入提交审核的 v${r.version}`);
+  }
+
+  async function published(r) {
+    const el = panel('publish', '发布');
+    el.appendChild(
+      h('p', { class: 'ok', role: 'status' }, r.published ? `已发布 v${r.ruleset.version}，自 ${r.ruleset.effective_from ?? '即日'} 起施行；此前日期的决定仍按原版本作出。` : `v${r.ruleset.version} 已发布过，内容相同，未作改变。`),
+    );
+    const fresh = await editorApi.versions(id);
+    const box = main.querySelector('.versions');
+    clear(box);
+    box.appendChild(h('h2', { id: 'versions-title' }, '版本'));
+    box.appendChild(versionTable(fresh));
+  }
 
   versionInput.addEventListener('change', () => {
     rulesEditor.setValue(rulesEditor.getValue().replace(/^version:.*$/m, `version: ${versionInput.value.trim()}`));
@@ -381,21 +412,24 @@ export async function editorPage(main, { params, isCurrent }) {
   }
 
   publishButton.addEventListener('click', async () => {
-    const el = panel('publish', '发布');
+    const el = panel('publish', fourEyes ? '提交审核' : '发布');
     publishButton.disabled = true;
     try {
-      const r = await editorApi.publish(id, rulesEditor.getValue(), testsEditor.getValue());
-      el.appendChild(
-        h('p', { class: 'ok', role: 'status' }, r.published ? `已发布 v${r.ruleset.version}，自 ${r.ruleset.effective_from ?? '即日'} 起施行；此前日期的决定仍按原版本作出。` : `v${r.ruleset.version} 已发布过，内容相同，未作改变。`),
-      );
-      const fresh = await editorApi.versions(id);
-      const box = main.querySelector('.versions');
-      clear(box);
-      box.appendChild(h('h2', { id: 'versions-title' }, '版本'));
-      box.appendChild(versionTable(fresh));
-      announce('已发布');
+      if (fourEyes) {
+        const r = await editorApi.submit(id, rulesEditor.getValue(), testsEditor.getValue(), submitComment.value.trim());
+        el.appendChild(h('p', { class: 'ok', role: 'status' }, `已提交审核 v${r.review.version}：须由另一位政策编辑或管理员批准后方可发布。`));
+        if (r.population) el.appendChild(h('p', { class: 'hint' }, populationLine(r.population)));
+        await review.refresh();
+        announce('已提交审核');
+      } else {
+        const r = await editorApi.publish(id, rulesEditor.getValue(), testsEditor.getValue());
+        await published(r);
+        await review.refresh();
+        announce('已发布');
+      }
     } catch (e) {
-      el.appendChild(h('p', { class: 'error', role: 'alert' }, `未发布：${e.messageZh}`));
+      el.appendChild(h('p', { class: 'error', role: 'alert' }, `${fourEyes ? '未提交' : '未发布'}：${e.messageZh}`));
+      if (e.problem?.population && !e.problem.population.ok) el.appendChild(populationFailures(e.problem.population));
       if (e.problem?.findings) showFindings(e.problem.findings);
       updateGate();
     }
@@ -403,6 +437,32 @@ export async function editorPage(main, { params, isCurrent }) {
 
   changed();
   void refreshPastJobs();
+}
+
+function populationLine(p) {
+  return `${p.records} 名模拟申请人（决定日期 ${p.as_of}）均已作出决定或列出待补事实，无冲突、无公式错误（用时 ${(p.elapsed_ms / 1000).toFixed(1)} 秒）。`;
+}
+
+/** The applicants the draft could not answer: their facts in words, the rules and the output involved. */
+function populationFailures(p) {
+  return h(
+    'div',
+    { class: 'population-failures', dataset: { failed: String(p.failed) } },
+    h('p', {}, `${p.records} 名模拟申请人（决定日期 ${p.as_of}）中有 ${p.failed} 名无法作出决定。例如：`),
+    h(
+      'ol',
+      {},
+      p.samples.map((s) =>
+        h(
+          'li',
+          { class: 'population-sample', dataset: { code: s.code } },
+          h('p', {}, h('strong', {}, `第 ${s.index} 名：`), s.message),
+          s.rules.length ? h('p', {}, `涉及规则：${s.rules.map((r) => `${r.title}（${r.id}）`).join('；')}${s.output ? `；输出“${s.output.title}”` : ''}`) : null,
+          h('dl', { class: 'sample-facts' }, s.facts_text.flatMap((f) => [h('dt', {}, f.title), h('dd', {}, f.text)])),
+        ),
+      ),
+    ),
+  );
 }
 
 function versionTable(data) {
