@@ -41,7 +41,7 @@ describe('a server process with the embedded database', () => {
     expect(refused).toBe(20);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    const { stdout } = await run(process.execPath, ['bin/zhidu.js', 'log', 'verify', '--data-dir', dir], { env: { ...process.env, DATABASE_URL: '' } });
+    const { stdout } = await run(process.execPath, ['bin/zhidu.js', 'log', 'verify', '--data-dir', dir], { env: { ...process.env, ...env } });
     expect(stdout).toMatch(/决定日志完整：40 条记录/);
   }, 180_000);
 });
@@ -76,7 +76,7 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
       const callers = await db.query<{ n: string }>(`SELECT count(DISTINCT caller) AS n FROM "${schema}".log`);
       expect(Number(callers.rows[0]?.n)).toBe(1);
 
-      const { stdout } = await run(process.execPath, ['bin/zhidu.js', 'log', 'verify'], { env: { ...process.env, ZHIDU_DB_SCHEMA: schema } });
+      const { stdout } = await run(process.execPath, ['bin/zhidu.js', 'log', 'verify'], { env: { ...process.env, ...env } });
       expect(stdout).toMatch(new RegExp(`决定日志完整：${all.length} 条记录`));
     } finally {
       a!.child.kill('SIGKILL');
