@@ -129,7 +129,7 @@ async function runCase(c: Case, asOf: string, line: number, registry: Registry, 
     if (err instanceof ZhiduError) {
       const expected = c.expect.error;
       if (expected === err.code) return { name: c.name, asOf, ok: true, failures: [], line };
-      return { name: c.name, asOf, ok: false, failures: [`意外错误 unexpected error ${err.code}: ${err.messageZh}${expected ? `（期望 expected ${expected}）` : ''}`], line };
+      return { name: c.name, asOf, ok: false, failures: [`本用例未预期地出错：${err.messageZh}（错误代码 ${err.code}${expected ? `，用例期望的错误代码为 ${expected}` : ''}）`], line };
     }
     throw err;
   }
