@@ -23,7 +23,7 @@ describe('keys and accounts page (admin)', () => {
     await signIn(page, server.url, KEYS.admin);
     await page.getByRole('link', { name: '密钥与账户' }).click();
     await page.getByRole('heading', { level: 1, name: '密钥与账户' }).waitFor();
-    await expect(page.locator('.keys-table tbody tr').count()).resolves.toBe(4);
+    await expect(page.locator('.keys-table tbody tr').count()).resolves.toBe(5);
 
     await page.getByLabel('姓名或系统名称').fill('赵六');
     await page.getByLabel('角色').selectOption('caseworker');
