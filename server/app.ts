@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -49,6 +49,8 @@ export interface BuildOptions {
   readonly logger?: boolean;
   /** Where the log goes when on (tests read it); stdout otherwise. */
   readonly logStream?: { write(line: string): unknown };
+  /** Told of every route as it is added, plugins' included (the fuzz test enumerates them so a new route is fuzzed too). */
+  readonly onRoute?: (route: RouteOptions) => void;
 }
 
 /**
@@ -107,6 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, keywords: [...ANNOTATIONS] },
     },
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.decorate('zhidu', ctx);
   versionLog = (e) => app.log[e.kind === 'error' || e.kind === 'conflict' || e.kind === 'rejected' ? 'warn' : 'info']({ versions: e }, e.message);
   app.decorateRequest('caller', null);
@@ -185,6 +188,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (cfg?.accepts && request.headers['content-length'] !== '0' && (request.headers['content-type'] !== undefined || request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0)) {
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       if (!cfg.accepts.includes(type)) throw new ProblemError(problem('MEDIA_TYPE', { found: type, expected: cfg.accepts.join(', ') }));
+    }
+  });
+
+  // PostgreSQL text cannot hold U+0000 (bodies are checked in server/json-body.ts): a path
+  // parameter or query value with one is refused before a route looks it up (it was 503 STORE_UNAVAILABLE).
+  app.addHook('preValidation', async (request) => {
+    for (const [where, values] of [['path parameter', request.params], ['query parameter', request.query]] as const) {
+      for (const [name, value] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+        if ([value].flat().some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+          const p = problem('STRING_NUL');
+          throw new ProblemError({ ...p, detail: `${p.detail}：${where} ${name}`, detail_en: `${p.detail_en}: ${where} ${name}` });
+        }
+      }
     }
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildApp } from '../../server/app.js';
+import { buildApp, type BuildOptions } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { hashKey, type Role } from '../../server/api-keys.js';
 import { connect, type SqlClient } from '../../src/store/sql-client.js';
@@ -48,7 +48,7 @@ export interface TestServer {
   readonly dir: string;
 }
 
-export async function startTestApp(options: { backend?: 'pglite' | 'postgres'; rulesDir?: string; env?: Record<string, string>; db?: SqlClient } = {}): Promise<TestServer> {
+export async function startTestApp(options: { backend?: 'pglite' | 'postgres'; rulesDir?: string; env?: Record<string, string>; db?: SqlClient; onRoute?: BuildOptions['onRoute'] } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'zhidu-api-'));
   const keysFile = seedKeysFile(dir);
   const config = loadConfig({
@@ -62,7 +62,7 @@ export async function startTestApp(options: { backend?: 'pglite' | 'postgres'; r
     ...(options.env ?? {}),
   });
   const db = options.db ?? (await openDb(options.backend ?? 'pglite'));
-  const app = await buildApp(config, { db });
+  const app = await buildApp(config, { db, ...(options.onRoute ? { onRoute: options.onRoute } : {}) });
   return { app, config, dir };
 }
 

@@ -116,6 +116,15 @@ describe('hostile requests: dates, duplicate keys, NUL (items 7 and 10)', () => 
     expect((await logCount(server.app)) - before).toBe(2);
   });
 
+  it('U+0000 in a path parameter or a query value is 400 STRING_NUL, not the log reported down (found by the fuzz test)', async () => {
+    for (const url of ['/v1/cases/%00/notice.pdf', '/v1/cases/a%00b', '/v1/decisions/%00', '/v1/decisions?ruleset=%00', '/v1/cases?name=%00']) {
+      const res = await get(url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().code, url).toBe('STRING_NUL');
+      expect(res.json().detail, url).toMatch(/(path|query) parameter (id|ruleset|name)$/);
+    }
+  });
+
   it('U+0000 in any string or key is 400 STRING_NUL', async () => {
     expect((await evaluate('{"facts":{"role":"mem\\u0000ber"}}')).json()).toMatchObject({ code: 'STRING_NUL', pointer: '/facts/role' });
     expect((await evaluate('{"facts":{"ro\\u0000le":"member"}}')).json().code).toBe('STRING_NUL');
