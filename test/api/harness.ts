@@ -110,3 +110,10 @@ export async function stopTestApp(server: TestServer): Promise<void> {
   if (log.db.kind === 'postgres') await log.db.query(`DROP SCHEMA IF EXISTS "${log.schema}" CASCADE`);
   await server.app.close();
 }
+
+/** Records in the app's decision log: a refused request must leave it unchanged. */
+export async function logCount(app: FastifyInstance): Promise<number> {
+  const { log } = app.zhidu;
+  const { rows } = await log.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM "${log.schema}".log`);
+  return Number(rows[0]?.n ?? 0);
+}
