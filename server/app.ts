@@ -28,7 +28,9 @@ import { keyRoutes } from './routes/keys.js';
 import { caseRoutes, caseNoticeRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
 import { JobStore } from '../src/impact/job-store.js';
-import { ImpactJobRunner } from '../src/impact/job-runner.js';
+import { ImpactJobRunner, type ImpactJobs } from '../src/impact/job-runner.js';
+import { openDistributedJobs } from '../src/impact/distributed-jobs.js';
+import { queueSettings } from '../src/impact/chunk-queue.js';
 import { impactJobRoutes } from './routes/impact-jobs.js';
 import { availableParallelism } from 'node:os';
 import { VersionStore } from '../src/store/version-store.js';
@@ -80,8 +82,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.watchRules) live.watch(config.rulesDir);
   const cases = new CaseStore(db, config.dbSchema);
   const reviews = new ReviewStore(db, config.dbSchema);
-  // Up to 4 worker threads for a large job, leaving this thread to answer requests.
-  const impactJobs = new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
+  // PostgreSQL: chunks through the queue, to every worker sharing the database. PGlite (one process):
+  // up to 4 worker threads for a large job, leaving this thread to answer requests.
+  const impactJobs: ImpactJobs =
+    config.databaseUrl && db.kind === 'postgres'
+      ? await openDistributedJobs(db, {
+          databaseUrl: config.databaseUrl,
+          schema: config.dbSchema,
+          sources: registry.sources,
+          settings: queueSettings(),
+          worker: config.impactWorker,
+          chunkRecords: config.impactChunk,
+          onError: (err) => process.stderr.write(`[zhidu impact queue] ${err.message}\n`),
+        })
+      : new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
   const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews, impactJobs };
 
   const app = Fastify({

@@ -20,6 +20,7 @@ import cliProgress from 'cli-progress';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 import { addKeysCommand } from './keys-command.js';
 import { addGateCommand } from './gate-command.js';
+import { addWorkerCommand } from './worker-command.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -407,6 +408,7 @@ log
 
 addKeysCommand(program);
 addGateCommand(program, sourcesDir);
+addWorkerCommand(program, sourcesDir);
 
 export { program };
 
