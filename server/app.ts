@@ -11,7 +11,7 @@ import { ApiKeys, FileKeys, loadOrCreateKeys, type KeyLookup } from './api-keys.
 import { Metrics } from './metrics.js';
 import { AuthFailures } from './auth-failures.js';
 import { PERMISSIONS, type ZhiduContext } from './context.js';
-import { problem, ProblemError, sendProblem, toProblem } from './problem.js';
+import { problem, problemCodeOf, ProblemError, sendProblem, toProblem } from './problem.js';
 import { parseJsonBody } from './json-body.js';
 import { addSchemas, YAML_TYPES } from './schemas.js';
 import { rulesetRoutes } from './routes/rulesets.js';
@@ -135,10 +135,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem('ROUTE_NOT_FOUND', { found: `${request.method} ${request.url.split('?')[0]}` })));
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && String(reply.getHeader('content-type') ?? '').startsWith('application/problem+json')) {
-      const code = typeof payload === 'string' ? /"code":"([A-Z_]+)"/.exec(payload)?.[1] : undefined;
-      metrics.errors.inc({ code: code ?? 'UNKNOWN', status: String(reply.statusCode) });
-    }
+    const code = problemCodeOf(reply);
+    if (code) metrics.errors.inc({ code, status: String(reply.statusCode) });
     // A decision is tens of kilobytes of mostly Chinese text: as a string,
     // fastify measures its UTF-8 length and node then encodes it again; as a
     // buffer it is encoded once (measured: the length scan alone was 4% of

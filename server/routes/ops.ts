@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { api, problemResponses } from '../schemas.js';
 import { PERMISSIONS, type Permission } from '../context.js';
-import { problem } from '../problem.js';
+import { problem, sendProblem } from '../problem.js';
+import { phrase } from '../../src/errors/catalogue.js';
 import type { Caller } from '../api-keys.js';
 
 export async function opsRoutes(app: FastifyInstance): Promise<void> {
@@ -24,10 +25,10 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
       } catch (err) {
         // The database's own words (host names, users) are for the log, not for anyone who asks.
         request.log.warn({ err }, 'not ready: decision log unreachable');
-        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: '决定记录库不可达 (decision log unreachable)' }));
+        return sendProblem(reply, problem('NOT_READY', { detail: phrase('LOG_UNREACHABLE') }));
       }
       if (rulesets === 0) {
-        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: `no rule set loaded from ${ctx.config.rulesDir}` }));
+        return sendProblem(reply, problem('NOT_READY', { detail: phrase('NO_RULES_LOADED', { found: ctx.config.rulesDir }) }));
       }
       const skipped = [...new Set(ctx.ruleFindings.filter((f) => f.severity === 'error').map((f) => f.file))];
       return { status: 'ready', rulesets, database, ...(skipped.length > 0 ? { skipped } : {}) };

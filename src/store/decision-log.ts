@@ -1,4 +1,5 @@
 import type { SqlClient, SqlQueryable } from './sql-client.js';
+import { guardedClient, StoreUnavailable, unavailable } from './store-unavailable.js';
 import { migrate, quoteIdent, GENESIS_HASH } from './migrations.js';
 import { linkHash, outcomeKey, pending, type LogContent, type PendingRecord, type DecisionContent, type DeterminationContent } from './log-record.js';
 
@@ -66,6 +67,8 @@ const COLUMNS = ['seq', 'id', 'kind', 'subject', 'recorded_at', 'caller', 'rules
  */
 export class DecisionLog {
   private readonly s: string;
+  /** What appends and reads go through: a database failure there raises StoreUnavailable (store-unavailable.ts). */
+  private readonly store: ReturnType<typeof guardedClient>;
   private queue: Queued[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
@@ -76,6 +79,7 @@ export class DecisionLog {
     private readonly maxBatch: number,
   ) {
     this.s = quoteIdent(schema);
+    this.store = guardedClient(db);
   }
 
   static async open(db: SqlClient, schema: string, options: { maxBatch?: number } = {}): Promise<DecisionLog> {
@@ -89,7 +93,7 @@ export class DecisionLog {
   }
 
   append(record: PendingRecord, check?: Precondition): Promise<StoredRef> {
-    if (this.closed) return Promise.reject(new Error('decision log closed'));
+    if (this.closed) return Promise.reject(new StoreUnavailable(new Error('decision log closed')));
     return new Promise<StoredRef>((resolve, reject) => {
       this.queue.push({ record, check, resolve, reject });
       if (!this.flushing) this.flushing = this.drain();
@@ -103,7 +107,7 @@ export class DecisionLog {
         try {
           await this.write(batch);
         } catch (err) {
-          for (const q of batch) q.reject(err);
+          for (const q of batch) q.reject(unavailable(err));
         }
       }
     } finally {
@@ -114,7 +118,7 @@ export class DecisionLog {
   private async write(batch: readonly Queued[]): Promise<void> {
     if (batch.every((q) => !q.check)) return this.writeAtOnce(batch);
     const settled: Array<() => void> = [];
-    await this.db.transaction(async (tx) => {
+    await this.store.transaction(async (tx) => {
       const head = await tx.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one FOR UPDATE`);
       let seq = Number(head.rows[0]?.seq ?? 0);
       let hash = head.rows[0]?.hash ?? GENESIS_HASH;
@@ -158,7 +162,7 @@ export class DecisionLog {
       const row = rowFor(0, q.record.content, q.record.text, '', '');
       for (let c = 0; c < columns.length; c++) (columns[c] as unknown[]).push(row[c + 1] ?? null);
     }
-    const { rows } = await this.db.query<{ out_seq: string | number; out_hash: string }>(
+    const { rows } = await this.store.query<{ out_seq: string | number; out_hash: string }>(
       `SELECT out_seq, out_hash FROM ${this.s}.append_records($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])`,
       columns,
     );
@@ -183,7 +187,7 @@ export class DecisionLog {
   }
 
   async getDecision(id: string): Promise<{ content: DecisionContent; seq: number; hash: string } | null> {
-    const { rows } = await this.db.query<{ content: string; seq: string | number; hash: string }>(
+    const { rows } = await this.store.query<{ content: string; seq: string | number; hash: string }>(
       `SELECT content, seq, hash FROM ${this.s}.log WHERE id = $1 AND kind = 'decision'`,
       [id],
     );
@@ -192,7 +196,7 @@ export class DecisionLog {
     return { content: JSON.parse(row.content) as DecisionContent, seq: Number(row.seq), hash: row.hash };
   }
 
-  async determinations(decisionId: string, tx: SqlQueryable = this.db): Promise<DeterminationContent[]> {
+  async determinations(decisionId: string, tx: SqlQueryable = this.store): Promise<DeterminationContent[]> {
     const { rows } = await tx.query<{ content: string }>(
       `SELECT content FROM ${this.s}.log WHERE subject = $1 AND kind = 'determination' ORDER BY seq`,
       [decisionId],
@@ -213,7 +217,7 @@ export class DecisionLog {
     if (filter.outcome) add('outcome = ?', filter.outcome);
     if (filter.before !== undefined) add('seq < ?', filter.before);
     params.push(filter.limit + 1);
-    const { rows } = await this.db.query<{
+    const { rows } = await this.store.query<{
       seq: string | number;
       id: string;
       recorded_at: Date | string;
@@ -232,7 +236,7 @@ export class DecisionLog {
     const page = rows.slice(0, filter.limit);
     const latest = new Map<string, DeterminationContent>();
     if (page.length > 0) {
-      const det = await this.db.query<{ content: string }>(
+      const det = await this.store.query<{ content: string }>(
         `SELECT content FROM ${this.s}.log WHERE kind = 'determination' AND subject = ANY($1::text[]) ORDER BY seq`,
         [page.map((r) => r.id)],
       );
