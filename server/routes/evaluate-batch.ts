@@ -9,7 +9,7 @@ import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable, storePro
 import { decide, prepareRecord, recordAll } from '../recording.js';
 import { atLevel, type ExplainLevel } from '../../src/decision/explain-level.js';
 import { checkExplainQuery, explainLevel } from '../explain-query.js';
-import { checkJson } from '../json-body.js';
+import { parseJsonBody } from '../json-body.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 import { idParams } from './evaluate.js';
@@ -135,12 +135,11 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
         }
         let item: unknown;
         try {
-          item = JSON.parse(line);
-          checkJson(item, limits, `/${index}`);
+          // The checks of a JSON body, line by line: syntax, depth, prototype keys, duplicate keys.
+          item = parseJsonBody(line, limits, `/${index}`);
           group.push(await decideItem(ctx, caller, id, index, item));
         } catch (err) {
           if (err instanceof ProblemError) group.push({ index, problem: err.problem });
-          else if (err instanceof SyntaxError) group.push({ index, problem: problem('JSON_SYNTAX', { detail: err.message }, { pointer: `/${index}` }) });
           else throw err;
         }
         index += 1;
