@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ERRORS, formatMessage, type ErrorCode, type MessageParams } from '../src/errors/catalogue.js';
 import { ZhiduError, type FactViolation } from '../src/errors/finding.js';
+import { StoreTimeout } from '../src/store/store-timeout.js';
 
 /** RFC 9457 problem details, with zhidu's stable code and both languages. */
 export interface Problem {
@@ -70,11 +71,16 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/** A database that did not answer in time is told apart from one that is not there. */
+export function storeProblem(err: StoreUnavailable): Problem {
+  return err.cause instanceof StoreTimeout ? problem('STORE_TIMEOUT', { expected: err.cause.timeoutMs }) : problem('STORE_UNAVAILABLE');
+}
+
 /** Map anything thrown in a request to a problem (unknown errors become 500 with a reference id). */
 export function toProblem(err: unknown, request: FastifyRequest): Problem {
   if (err instanceof ProblemError) return err.problem;
   if (err instanceof ZhiduError) return fromZhiduError(err);
-  if (err instanceof StoreUnavailable) return problem('STORE_UNAVAILABLE');
+  if (err instanceof StoreUnavailable) return storeProblem(err);
   const e = err as FastifyError & { validation?: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }> };
   if (e.validation) {
     const list = e.validation.map((v) => {

@@ -5,7 +5,7 @@ import { ZhiduError } from '../../src/errors/finding.js';
 import type { Decision } from '../../src/generated/decision.js';
 import type { PendingRecord } from '../../src/store/log-record.js';
 import { api, evaluateRequestValidator, problemResponses } from '../schemas.js';
-import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable, type Problem } from '../problem.js';
+import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable, storeProblem, type Problem } from '../problem.js';
 import { decide, prepareRecord, recordAll } from '../recording.js';
 import { atLevel, type ExplainLevel } from '../../src/decision/explain-level.js';
 import { checkExplainQuery, explainLevel } from '../explain-query.js';
@@ -165,7 +165,7 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
       return true;
     } catch (err) {
       if (!(err instanceof StoreUnavailable)) throw err;
-      yield JSON.stringify({ problem: problem('STORE_UNAVAILABLE') }) + '\n';
+      yield JSON.stringify({ problem: storeProblem(err) }) + '\n';
       return false;
     }
   }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { api, problemResponses } from '../schemas.js';
 import { PERMISSIONS, type Permission } from '../context.js';
 import { problem } from '../problem.js';
+import { StoreTimeout } from '../../src/store/store-timeout.js';
 import type { Caller } from '../api-keys.js';
 
 export async function opsRoutes(app: FastifyInstance): Promise<void> {
@@ -20,11 +21,12 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
       const rulesets = ctx.registry.ids().length;
       const database = ctx.log.db.kind;
       try {
-        await ctx.log.ping();
+        await ctx.log.ready();
       } catch (err) {
         // The database's own words (host names, users) are for the log, not for anyone who asks.
-        request.log.warn({ err }, 'not ready: decision log unreachable');
-        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: '决定记录库不可达 (decision log unreachable)' }));
+        request.log.warn({ err }, 'not ready: decision log unreachable or not answering');
+        const detail = err instanceof StoreTimeout ? '决定记录库无响应 (decision log not answering)' : '决定记录库不可达 (decision log unreachable)';
+        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail }));
       }
       if (rulesets === 0) {
         return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: `no rule set loaded from ${ctx.config.rulesDir}` }));
