@@ -32,6 +32,7 @@ import { ImpactJobRunner } from '../src/impact/job-runner.js';
 import { impactJobRoutes } from './routes/impact-jobs.js';
 import { availableParallelism } from 'node:os';
 import { VersionStore } from '../src/store/version-store.js';
+import { VersionArchive } from '../src/store/version-archive.js';
 import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
 import { webApp } from './web-app.js';
 
@@ -77,12 +78,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onEvent: (e) => (config.watchRules ? process.stderr.write(`[zhidu versions] ${e.message}\n`) : versionLog(e)),
   });
   await live.start();
+  // Versions served from files are kept by content hash before any decision names them.
+  const archive = await VersionArchive.open(db, config.dbSchema);
+  const clashes = await archive.keep(registry.ids().flatMap((id) => registry.versions(id)).filter((rs) => live.origin(rs.id, rs.version).origin === 'file'));
   if (config.watchRules) live.watch(config.rulesDir);
   const cases = new CaseStore(db, config.dbSchema);
   const reviews = new ReviewStore(db, config.dbSchema);
   // Up to 4 worker threads for a large job, leaving this thread to answer requests.
   const impactJobs = new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews, impactJobs };
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews, impactJobs, archive };
 
   const app = Fastify({
     logger: options.logger ? { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) } : false,
@@ -109,6 +113,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.decorate('zhidu', ctx);
   versionLog = (e) => app.log[e.kind === 'error' || e.kind === 'conflict' || e.kind === 'rejected' ? 'warn' : 'info']({ versions: e }, e.message);
+  for (const clash of clashes) {
+    versionLog({ kind: 'conflict', ruleset: clash.ruleset_id, version: clash.version, message: `规则文件 ${clash.ruleset_id}@${clash.version} 的内容已改而版本号未变；旧内容仍按内容哈希保存，旧决定照旧可查，请为新内容另起版本号` });
+  }
   app.decorateRequest('caller', null);
   addSchemas(app);
   // Responses are documented by their schemas and checked by the tests against them, but

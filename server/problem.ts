@@ -4,6 +4,7 @@ import { ERRORS, formatMessage, type ErrorCode, type MessageParams } from '../sr
 import { ZhiduError, type FactViolation } from '../src/errors/finding.js';
 import { errorPointer, errorsText } from '../src/schema/ajv-error.js';
 import { StoreUnavailable } from '../src/store/store-unavailable.js';
+import { StoreTimeout } from '../src/store/store-timeout.js';
 
 /** RFC 9457 problem details, with zhidu's stable code and both languages. */
 export interface Problem {
@@ -65,11 +66,16 @@ export function fromZhiduError(err: ZhiduError, root = ''): Problem {
   });
 }
 
+/** A database that did not answer in time is told apart from one that is not there. */
+export function storeProblem(err: StoreUnavailable): Problem {
+  return err.cause instanceof StoreTimeout ? problem('STORE_TIMEOUT', { expected: err.cause.timeoutMs }) : problem('STORE_UNAVAILABLE');
+}
+
 /** Map anything thrown in a request to a problem (unknown errors become 500 with a reference id). */
 export function toProblem(err: unknown, request: FastifyRequest): Problem {
   if (err instanceof ProblemError) return err.problem;
   if (err instanceof ZhiduError) return fromZhiduError(err);
-  if (err instanceof StoreUnavailable) return problem('STORE_UNAVAILABLE');
+  if (err instanceof StoreUnavailable) return storeProblem(err);
   const e = err as FastifyError & { validation?: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }> };
   if (e.validation) {
     const first = e.validation[0];

@@ -15,7 +15,7 @@ import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 import { buildNotice, loadNoticeConfig, type Notice } from '../../src/cases/notice.js';
 import { rederive } from '../../src/store/rederive.js';
-import { versionLookup } from './decisions.js';
+import { explainedRecord } from './decisions.js';
 import { NoticeFontMissing, renderNoticePdf } from '../../src/cases/notice-pdf.js';
 
 const STATE_WORDS: Record<CaseState, Phrase> = { draft: phrase('CASE_DRAFT'), submitted: phrase('CASE_SUBMITTED'), overridden: phrase('CASE_OVERRIDDEN'), closed: phrase('CASE_CLOSED') };
@@ -446,15 +446,9 @@ export async function caseNoticeRoutes(app: FastifyInstance): Promise<void> {
     if (row.decision_id === null) fail('CASE_STATE', { key: row.case_no, found: STATE_WORDS[row.state], detail: phrase('CASE_NOTICE'), expected: 'submitted | overridden | closed' });
     const found = await ctx.log.getDecision(row.decision_id);
     if (!found) fail('DECISION_NOT_FOUND', { key: row.decision_id });
-    const rs = ctx.registry.get(found.content.ruleset.id, found.content.ruleset.version);
-    if (!rs) fail('VERSION_UNAVAILABLE', { key: found.content.ruleset.id, found: found.content.ruleset.version });
     // The record keeps codes, not the explanation: it is re-derived (and checked) from the version it names.
-    const r = rederive(found.content, versionLookup(ctx));
-    if (!r.ok) {
-      if (r.unavailable) fail('VERSION_UNAVAILABLE', { key: found.content.ruleset.id, found: found.content.ruleset.version });
-      fail('RECORD_MISMATCH', { key: found.content.id, detail: r.reason });
-    }
-    return buildNotice({ row, decision: r.decision, ruleset: rs, sources: ctx.registry.sources, config });
+    const r = await explainedRecord(ctx, found.content);
+    return buildNotice({ row, decision: r.decision, ruleset: r.ruleSet, sources: ctx.registry.sources, config });
   };
 
   app.get<{ Params: { id: string } }>(

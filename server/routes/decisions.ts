@@ -5,10 +5,12 @@ import { ZhiduError } from '../../src/errors/finding.js';
 import type { Decision } from '../../src/generated/decision.js';
 import { canonicalJson } from '../../src/load/canonical-json.js';
 import { newId, pending, type DecisionContent, type DeterminationContent } from '../../src/store/log-record.js';
-import { rederive, type VersionLookup } from '../../src/store/rederive.js';
+import { rederive } from '../../src/store/rederive.js';
+import type { PreparedRuleSet } from '../../src/load/prepared-rule-set.js';
 import { api, problemResponses } from '../schemas.js';
 import { fail, fromZhiduError, problem, ProblemError } from '../problem.js';
 import { phrase } from '../../src/errors/catalogue.js';
+import { unavailable } from '../../src/store/store-unavailable.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 
@@ -44,22 +46,32 @@ async function loadDecision(ctx: ZhiduContext, id: string) {
   return found;
 }
 
-/** The versions this server holds, by content hash: a record is re-derived only from the version it names. */
-export function versionLookup(ctx: ZhiduContext): VersionLookup {
-  return (id, version, hash) => {
-    const rs = ctx.registry.get(id, version);
-    return rs && rs.hash === hash ? rs : undefined;
-  };
+/**
+ * The version a record was decided under, by content hash: one this server
+ * serves, else the archive (a file edited in place or removed since keeps its
+ * old version there), else none.
+ */
+export async function recordedVersion(ctx: ZhiduContext, c: DecisionContent): Promise<PreparedRuleSet | undefined> {
+  const { id, version, hash } = c.ruleset;
+  const rs = ctx.registry.get(id, version);
+  if (rs && rs.hash === hash) return rs;
+  try {
+    return await ctx.archive.resolve(id, version, hash, ctx.registry.sources);
+  } catch (err) {
+    throw unavailable(err);
+  }
 }
 
 /** A record's explanation, re-derived and checked; a record that does not re-derive is refused like a broken link. */
-function explained(ctx: ZhiduContext, c: DecisionContent) {
-  const r = rederive(c, versionLookup(ctx));
+export async function explainedRecord(ctx: ZhiduContext, c: DecisionContent) {
+  const rs = await recordedVersion(ctx, c);
+  if (!rs) fail('VERSION_UNAVAILABLE', { key: c.ruleset.id, found: c.ruleset.version });
+  const r = rederive(c, () => rs);
   if (!r.ok) {
     if (r.unavailable) fail('VERSION_UNAVAILABLE', { key: c.ruleset.id, found: c.ruleset.version });
     fail('RECORD_MISMATCH', { key: c.id, detail: r.reason });
   }
-  return r;
+  return { ...r, ruleSet: rs };
 }
 
 /** What changed between two decisions, on the fields a caseworker reads. */
@@ -141,7 +153,7 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
       const found = await loadDecision(ctx, request.params.id);
       const determinations: DeterminationContent[] = await ctx.log.determinations(request.params.id);
       const c = found.content;
-      const { decision, format } = explained(ctx, c);
+      const { decision, format } = await explainedRecord(ctx, c);
       return {
         id: c.id,
         recorded_at: c.time,
@@ -175,8 +187,8 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
       // The record holds no explanation of its own: re-deriving it checks the
       // record (status, outputs, codes, digest), and "identical" compares the
       // explanation the record stands for with what today's code builds from it.
-      const { decision: recorded } = explained(ctx, c);
-      const again = await evaluate(ctx.registry.get(c.ruleset.id, c.ruleset.version) as NonNullable<ReturnType<typeof ctx.registry.get>>, c.facts, { asOf: c.as_of });
+      const { decision: recorded, ruleSet } = await explainedRecord(ctx, c);
+      const again = await evaluate(ruleSet, c.facts, { asOf: c.as_of });
       const diffs = differences(recorded, again);
       const now = today();
       let current: Record<string, unknown>;

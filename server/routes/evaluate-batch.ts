@@ -5,12 +5,12 @@ import { ZhiduError } from '../../src/errors/finding.js';
 import type { Decision } from '../../src/generated/decision.js';
 import type { PendingRecord } from '../../src/store/log-record.js';
 import { api, evaluateRequestValidator, problemResponses } from '../schemas.js';
-import { fail, fromZhiduError, problem, ProblemError, type Problem } from '../problem.js';
+import { fail, fromZhiduError, problem, ProblemError, storeProblem, type Problem } from '../problem.js';
 import { StoreUnavailable } from '../../src/store/store-unavailable.js';
 import { decide, prepareRecord, recordAll } from '../recording.js';
 import { atLevel, type ExplainLevel } from '../../src/decision/explain-level.js';
 import { checkExplainQuery, explainLevel } from '../explain-query.js';
-import { checkJson } from '../json-body.js';
+import { parseJsonBody } from '../json-body.js';
 import { errorPointer, errorsText } from '../../src/schema/ajv-error.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
@@ -135,12 +135,11 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
         }
         let item: unknown;
         try {
-          item = JSON.parse(line);
-          checkJson(item, limits, `/${index}`);
+          // The checks of a JSON body, line by line: syntax, depth, prototype keys, duplicate keys.
+          item = parseJsonBody(line, limits, `/${index}`);
           group.push(await decideItem(ctx, caller, id, index, item));
         } catch (err) {
           if (err instanceof ProblemError) group.push({ index, problem: err.problem });
-          else if (err instanceof SyntaxError) group.push({ index, problem: problem('JSON_SYNTAX', { detail: err.message }, { pointer: `/${index}` }) });
           else throw err;
         }
         index += 1;
@@ -166,7 +165,7 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
       return true;
     } catch (err) {
       if (!(err instanceof StoreUnavailable)) throw err;
-      yield JSON.stringify({ problem: problem('STORE_UNAVAILABLE') }) + '\n';
+      yield JSON.stringify({ problem: storeProblem(err) }) + '\n';
       return false;
     }
   }

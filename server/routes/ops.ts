@@ -3,6 +3,7 @@ import { api, problemResponses } from '../schemas.js';
 import { PERMISSIONS, type Permission } from '../context.js';
 import { problem, sendProblem } from '../problem.js';
 import { phrase } from '../../src/errors/catalogue.js';
+import { StoreTimeout } from '../../src/store/store-timeout.js';
 import type { Caller } from '../api-keys.js';
 
 export async function opsRoutes(app: FastifyInstance): Promise<void> {
@@ -21,11 +22,11 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
       const rulesets = ctx.registry.ids().length;
       const database = ctx.log.db.kind;
       try {
-        await ctx.log.ping();
+        await ctx.log.ready();
       } catch (err) {
         // The database's own words (host names, users) are for the log, not for anyone who asks.
-        request.log.warn({ err }, 'not ready: decision log unreachable');
-        return sendProblem(reply, problem('NOT_READY', { detail: phrase('LOG_UNREACHABLE') }));
+        request.log.warn({ err }, 'not ready: decision log unreachable or not answering');
+        return sendProblem(reply, problem('NOT_READY', { detail: phrase(err instanceof StoreTimeout ? 'LOG_NOT_ANSWERING' : 'LOG_UNREACHABLE') }));
       }
       if (rulesets === 0) {
         return sendProblem(reply, problem('NOT_READY', { detail: phrase('NO_RULES_LOADED', { found: ctx.config.rulesDir }) }));

@@ -150,6 +150,7 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, zh: '请求过于频繁：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Rate limited: at most {found} requests per {expected} ms; retry later' },
   AUTH_RATE_LIMITED: { status: 429, zh: '密钥验证失败次数过多：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Too many failed authentications: at most {found} per {expected} ms; retry later' },
   STORE_UNAVAILABLE: { status: 503, zh: '决定记录库不可用，决定未作出（未记录的决定不会返回）', en: 'The decision log is unavailable; no decision was made (an unrecorded decision is never returned)' },
+  STORE_TIMEOUT: { status: 503, zh: '决定记录库在 {expected} 毫秒内没有响应，决定未作出（未记录的决定不会返回），请稍后重试', en: 'The decision log did not answer within {expected} ms; no decision was made (an unrecorded decision is never returned); retry shortly' },
   SERVER_CLOSING: { status: 503, zh: '服务正在停止，请稍后重试', en: 'The server is shutting down; retry shortly' },
   NOT_READY: { status: 503, zh: '服务尚未就绪：{detail}', en: 'Not ready: {detail}' },
   INTERNAL: { status: 500, zh: '服务器内部错误（已记录，编号 {key}）', en: 'Internal server error (logged as {key})' },
@@ -199,6 +200,7 @@ export const PHRASES = {
   JOB_CANCELLED: { zh: '已取消', en: 'cancelled' },
   // ---- readiness (GET /ready) ----
   LOG_UNREACHABLE: { zh: '决定记录库不可达', en: 'the decision log is unreachable' },
+  LOG_NOT_ANSWERING: { zh: '决定记录库无响应', en: 'the decision log is not answering' },
   NO_RULES_LOADED: { zh: '未从 {found} 载入任何规则集', en: 'no rule set loaded from {found}' },
 } as const satisfies Record<string, { readonly zh: string; readonly en: string }>;
 

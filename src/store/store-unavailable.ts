@@ -1,5 +1,5 @@
 import { ERRORS } from '../errors/catalogue.js';
-import type { SqlClient, SqlQueryable } from './sql-client.js';
+import type { SqlClient, SqlQueryable, TransactionOptions } from './sql-client.js';
 
 /** The decision log could not be read or written: the caller is told so (503), never handed an unrecorded decision. */
 export class StoreUnavailable extends Error {
@@ -34,7 +34,7 @@ function guardQueries(q: SqlQueryable): SqlQueryable {
 export function guardedClient(db: SqlClient): SqlQueryable & Pick<SqlClient, 'transaction'> {
   return {
     ...guardQueries(db),
-    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
       let own: { err: unknown } | undefined;
       try {
         return await db.transaction(async (tx) => {
@@ -44,7 +44,7 @@ export function guardedClient(db: SqlClient): SqlQueryable & Pick<SqlClient, 'tr
             own = { err };
             throw err;
           }
-        });
+        }, options);
       } catch (err) {
         if (own && own.err === err) throw err;
         throw unavailable(err);
