@@ -1,3 +1,4 @@
+import type { VersionArchive } from '../src/store/version-archive.js';
 import type { Config } from './config.js';
 import type { ReviewStore } from '../src/store/review-store.js';
 import type { Registry } from '../src/load/registry.js';
@@ -28,6 +29,8 @@ export interface ZhiduContext {
   readonly reviews: ReviewStore;
   /** Impact jobs: run in the background, progress and reports in the database. */
   readonly impactJobs: ImpactJobs;
+  /** Every version served from files, by content hash, kept for good: records stay readable after their file changes. */
+  readonly archive: VersionArchive;
 }
 
 /** Who may do what. */

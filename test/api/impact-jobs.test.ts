@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, copyFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
-import { startTestApp, as, RULESET, type TestServer } from './harness.js';
+import { startTestApp, as, copyRules, RULESET, V11, type TestServer } from './harness.js';
 import { connect } from '../../src/store/sql-client.js';
 import { loadRuleSet, SourceTexts } from '../../src/index.js';
 import { runImpact } from '../../src/impact/run-impact.js';
@@ -11,16 +11,7 @@ import { generatePopulation } from '../../src/impact/population-generator.js';
 import type { ImpactJobRunner } from '../../src/impact/job-runner.js';
 
 /** Impact as a job: 202 at once, progress, cancel, and a report kept in the database across a restart. */
-const V11 = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.yaml', 'utf8');
-
-function rulesDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'zhidu-rules-'));
-  copyFileSync('test/fixtures/good/committee-subsidy.yaml', join(dir, 'committee-subsidy.yaml'));
-  copyFileSync('test/fixtures/good/committee-subsidy.test.yaml', join(dir, 'committee-subsidy.test.yaml'));
-  return dir;
-}
-
-const rules = rulesDir();
+const rules = copyRules();
 const data = mkdtempSync(join(tmpdir(), 'zhidu-jobs-'));
 const env = { ZHIDU_VERSION_POLL_MS: '0', ZHIDU_DB_SCHEMA: 'zt_jobs' };
 let server: TestServer;
