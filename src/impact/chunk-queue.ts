@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import type { SqlClient } from '../store/sql-client.js';
 
 /**
  * The job engine that carries impact chunks between processes: pg-boss 10 on
@@ -49,7 +50,7 @@ export function bossSchema(schema: string): string {
   return `${schema.slice(0, 57)}_boss`;
 }
 
-export async function openQueue(databaseUrl: string, schema: string, settings: QueueSettings, onError: (err: Error) => void): Promise<PgBoss> {
+export async function openQueue(db: SqlClient, databaseUrl: string, schema: string, settings: QueueSettings, onError: (err: Error) => void): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: databaseUrl,
     schema: bossSchema(schema),
@@ -63,9 +64,14 @@ export async function openQueue(databaseUrl: string, schema: string, settings: Q
   boss.on('error', onError);
   await boss.start();
   const retry = { retryLimit: settings.retries, retryDelay: 1, retryBackoff: false };
-  await ensureQueue(boss, FAILED_QUEUE, { retryLimit: settings.retries, retryDelay: 1, expireInSeconds: 60 });
-  await ensureQueue(boss, CHUNK_QUEUE, { ...retry, expireInSeconds: settings.chunkTimeoutSeconds, deadLetter: FAILED_QUEUE });
-  await ensureQueue(boss, MERGE_QUEUE, { ...retry, expireInSeconds: Math.max(60, settings.chunkTimeoutSeconds), deadLetter: FAILED_QUEUE });
+  // Two processes creating the same queue at once deadlock inside pg-boss's create_queue: one at a time,
+  // under a lock our own connection holds while pg-boss's connections do the work.
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`zhidu-impact-queues:${schema}`]);
+    await ensureQueue(boss, FAILED_QUEUE, { retryLimit: settings.retries, retryDelay: 1, expireInSeconds: 60 });
+    await ensureQueue(boss, CHUNK_QUEUE, { ...retry, expireInSeconds: settings.chunkTimeoutSeconds, deadLetter: FAILED_QUEUE });
+    await ensureQueue(boss, MERGE_QUEUE, { ...retry, expireInSeconds: Math.max(60, settings.chunkTimeoutSeconds), deadLetter: FAILED_QUEUE });
+  });
   return boss;
 }
 

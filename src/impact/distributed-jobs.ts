@@ -78,7 +78,7 @@ export interface DistributedOptions {
 export async function openChunkWork(db: SqlClient, o: Omit<DistributedOptions, 'worker' | 'chunkRecords'>): Promise<{ store: JobStore; chunks: ChunkStore; boss: PgBoss }> {
   const store = await JobStore.open(db, o.schema);
   const chunks = await ChunkStore.open(db, o.schema);
-  const boss = await openQueue(o.databaseUrl, o.schema, o.settings, o.onError);
+  const boss = await openQueue(db, o.databaseUrl, o.schema, o.settings, o.onError);
   return { store, chunks, boss };
 }
 
