@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_NOTICE_FONT } from '../src/cases/notice-pdf.js';
 import { checkpointPaths } from '../src/store/checkpoint-paths.js';
+import { CHUNK_RECORDS } from '../src/impact/job-chunks.js';
 
 /**
  * Everything the server reads from the environment, in one place, with the
@@ -63,6 +64,13 @@ export interface Config {
   readonly noticeFontFace: string | undefined;
   /** Issuing authorities and appeal terms for notices (docs/api.md); absent file = defaults. */
   readonly noticeConfigFile: string;
+  /**
+   * With DATABASE_URL: this server also takes impact chunks from the queue (ZHIDU_IMPACT_WORKER,
+   * default on), so one server runs its jobs alone; off leaves them to `zhidu worker` processes.
+   */
+  readonly impactWorker: boolean;
+  /** Records per chunk of a distributed impact job (ZHIDU_IMPACT_CHUNK). */
+  readonly impactChunk: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -123,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     noticeFont: env.ZHIDU_NOTICE_FONT ?? DEFAULT_NOTICE_FONT,
     noticeFontFace: env.ZHIDU_NOTICE_FONT_FACE || undefined,
     noticeConfigFile: resolve(env.ZHIDU_NOTICE_CONFIG ?? join(dataDir, 'notice.json')),
+    impactWorker: onOff(env, 'ZHIDU_IMPACT_WORKER', true),
+    impactChunk: Math.max(1, int(env, 'ZHIDU_IMPACT_CHUNK', CHUNK_RECORDS)),
     limits: {
       bodyBytes: int(env, 'ZHIDU_BODY_LIMIT', DEFAULT_LIMITS.bodyBytes),
       batchBodyBytes: int(env, 'ZHIDU_BATCH_BODY_LIMIT', DEFAULT_LIMITS.batchBodyBytes),

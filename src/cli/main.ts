@@ -21,6 +21,7 @@ import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 import { addKeysCommand } from './keys-command.js';
 import { addGateCommand } from './gate-command.js';
 import { addLogCommand } from './log-command.js';
+import { addWorkerCommand } from './worker-command.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -361,6 +362,7 @@ program
 addLogCommand(program, sourcesDir);
 addKeysCommand(program);
 addGateCommand(program, sourcesDir);
+addWorkerCommand(program, sourcesDir);
 
 export { program };
 

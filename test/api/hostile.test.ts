@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestApp, stopTestApp, as, EVALUATE, KEYS, type TestServer } from './harness.js';
+import { startTestApp, stopTestApp, as, logCount, EVALUATE, KEYS, RULESET, type TestServer } from './harness.js';
 
 /**
  * Hostile rule files and requests against the HTTP API (issue #15): each
@@ -101,6 +101,19 @@ describe('hostile requests: dates, duplicate keys, NUL (items 7 and 10)', () => 
     // Equal keys in different objects, and strings that look like keys, are fine.
     expect((await evaluate('{"facts":{"role":"member","x":{"role":1}}}')).json().code).not.toBe('JSON_DUPLICATE_KEY');
     expect((await evaluate('{"facts":{"role":"member"},"note":"\\"facts\\":1"}')).json().code).not.toBe('JSON_DUPLICATE_KEY');
+  });
+
+  it('an NDJSON batch line repeating a key is refused on its own line, with its pointer; nothing of it is recorded', async () => {
+    const lines = ['{"facts":{"role":"member"}}', '{"facts":{"role":"member","terms_reelected":1,"role":"secretary_or_director"}}', '{"facts":{"role":"member"},"\\u0066acts":{}}', '{"facts":{"role":"member"}}'];
+    const before = await logCount(server.app);
+    const res = await server.app.inject(as('system', { method: 'POST', url: `/v1/rulesets/${RULESET}/evaluate-batch`, payload: lines.join('\n'), headers: { 'content-type': 'application/x-ndjson' } }));
+    expect(res.statusCode).toBe(200);
+    const out = res.body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out.map((o) => o.problem?.code ?? 'decided')).toEqual(['decided', 'JSON_DUPLICATE_KEY', 'JSON_DUPLICATE_KEY', 'decided']);
+    expect(out[1]).toMatchObject({ index: 1, problem: { pointer: '/1/facts/role', status: 400 } });
+    expect(out[2]).toMatchObject({ index: 2, problem: { pointer: '/2/facts' } });
+    // Only the two decided lines are in the log.
+    expect((await logCount(server.app)) - before).toBe(2);
   });
 
   it('U+0000 in any string or key is 400 STRING_NUL', async () => {

@@ -56,10 +56,12 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
     const db = await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
     try {
       const first = await mixedRun([a!.url, b!.url], 150);
-      // In flight while A is told to stop: requests A has accepted (head read, `100 Continue` sent)
-      // get their bodies only after SIGTERM, and must still be answered and recorded.
+      // Requests A has accepted (head read, `100 Continue` sent) stay in flight while B serves and
+      // records a run of its own, and while A is told to stop: they get their bodies only after
+      // SIGTERM, and must still be answered and recorded, chained after B's records.
       const held = Array.from({ length: 6 }, (_, i) => postHeld(`${a!.url}${EVALUATE}`, KEYS.caseworker, good[i % good.length]));
       await Promise.all(held.map((h) => h.inFlight));
+      const during = await mixedRun([b!.url], 30);
       a!.child.kill('SIGTERM');
       const late = await Promise.all(held.map((h) => h.release()));
       expect(await a!.exited, a!.output()).toBe(0);
@@ -71,9 +73,12 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
 
       const log = await DecisionLog.open(db, schema);
       const result = await log.verify();
-      const all = [...first.ok, ...answered, ...more.ok];
+      const all = [...first.ok, ...during.ok, ...answered, ...more.ok];
       expect(result).toMatchObject({ ok: true, records: all.length });
       for (const id of all) expect(await log.getDecision(id), id).not.toBeNull();
+      // One chain across processes: what A recorded on release follows what B recorded meanwhile.
+      const seqOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await log.getDecision(id))?.seq ?? 0));
+      expect(Math.min(...(await seqOf(answered)))).toBeGreaterThan(Math.max(...(await seqOf(during.ok))));
       const callers = await db.query<{ n: string }>(`SELECT count(DISTINCT caller) AS n FROM "${schema}".log`);
       expect(Number(callers.rows[0]?.n)).toBe(1);
 
@@ -101,7 +106,7 @@ describe.skipIf(!process.env.DATABASE_URL)('ZHIDU_WORKERS=2 (node cluster on Pos
     const db = await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 1 });
     try {
       // Both workers listen (the first line resolved startServerProcess; wait for the second).
-      for (let i = 0; i < 200 && (server.output().match(/\(worker \d+\)/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      await server.until((out) => new Set(out.match(/\(worker \d+\)/g)).size >= 2);
       expect(new Set(server.output().match(/\(worker \d+\)/g)).size).toBe(2);
       const { ok } = await mixedRun([server.url], 90);
       server.child.kill('SIGTERM');

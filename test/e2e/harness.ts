@@ -139,6 +139,14 @@ export async function evaluate(page: Page): Promise<string> {
   return (await page.locator('.result .outcome-line').first().textContent()) ?? '';
 }
 
+/** 记录此决定 under a preview: the decision goes into the log; returns its id as the page shows it. */
+export async function recordDecision(page: Page): Promise<string> {
+  await page.getByTestId('record-decision').click();
+  const id = page.locator('.result .decision-id');
+  await id.waitFor();
+  return (await id.textContent()) ?? '';
+}
+
 /** Facts the page asks for, in its order. */
 export async function askedFacts(page: Page): Promise<string[]> {
   return page.locator('form.fact-form .needed-list li').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.fact ?? ''));
