@@ -86,7 +86,8 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
       expect(stdout).toMatch(new RegExp(`决定日志完整：${all.length} 条记录`));
       // Every line of both processes whole and signed (verify exits 1 otherwise), the last at the final head.
       const lines = readFileSync(join(dir, 'checkpoints.jsonl'), 'utf8').trim().split('\n');
-      expect(lines.length).toBeGreaterThan(all.length / 10);
+      // At least each process's checkpoint at close (a group commit of many records asks for one checkpoint).
+      expect(lines.length).toBeGreaterThanOrEqual(2);
       expect(stdout).toMatch(new RegExp(`${lines.length} 个与日志相符，最近一个签署到第 ${all.length} 条`));
     } finally {
       a!.child.kill('SIGKILL');
