@@ -164,6 +164,8 @@ export class DecisionLog {
     let last: StoredRef | undefined;
     await this.store.transaction(async (tx) => {
       const head = await tx.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one FOR UPDATE`);
+      // The months' partitions, under the head's lock as append_records makes them (migrations.ts).
+      await tx.query(`SELECT ${this.s}.log_ensure_month(t) FROM unnest($1::timestamptz[]) AS t`, [batch.map((q) => q.record.content.time)]);
       let seq = Number(head.rows[0]?.seq ?? 0);
       let hash = head.rows[0]?.hash ?? GENESIS_HASH;
       let rows: unknown[][] = [];
