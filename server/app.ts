@@ -7,6 +7,8 @@ import { loadRulePaths } from '../src/load/registry.js';
 import { ANNOTATIONS } from '../src/schema/ajv.js';
 import { connect, type SqlClient } from '../src/store/sql-client.js';
 import { DecisionLog } from '../src/store/decision-log.js';
+import { Checkpointer } from '../src/store/checkpointer.js';
+import { loadOrCreateSigningKey } from '../src/store/checkpoint-key.js';
 import { ApiKeys, FileKeys, loadOrCreateKeys, type KeyLookup } from './api-keys.js';
 import { Metrics } from './metrics.js';
 import { AuthFailures } from './auth-failures.js';
@@ -73,6 +75,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, timeoutMs: config.dbTimeoutMs }));
   const log = await DecisionLog.open(db, config.dbSchema);
   const metrics = new Metrics();
+  let checkpointLog = (_err: unknown): void => {};
+  const checkpointer = await Checkpointer.start(log, config.checkpoints.file, loadOrCreateSigningKey(config.checkpoints.keyFile).key, {
+    every: config.checkpoints.every,
+    intervalMs: config.checkpoints.intervalMs,
+    onError: (err) => checkpointLog(err),
+  });
   let versionLog = (_e: LiveEvent): void => {};
   const live = new LiveVersions(registry, registry.sources, await VersionStore.open(db, config.dbSchema), {
     pollMs: config.versionPollMs,
@@ -126,6 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   app.decorate('zhidu', ctx);
+  checkpointLog = (err) => app.log.error({ err }, `checkpoint not written to ${config.checkpoints.file}`);
   versionLog = (e) => app.log[e.kind === 'error' || e.kind === 'conflict' || e.kind === 'rejected' ? 'warn' : 'info']({ versions: e }, e.message);
   for (const clash of clashes) {
     versionLog({ kind: 'conflict', ruleset: clash.ruleset_id, version: clash.version, message: `规则文件 ${clash.ruleset_id}@${clash.version} 的内容已改而版本号未变；旧内容仍按内容哈希保存，旧决定照旧可查，请为新内容另起版本号` });
@@ -252,6 +261,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     live.stop();
     await impactJobs.close();
     await log.close();
+    // After the log: every record is committed, so the last checkpoint signs the final head.
+    await checkpointer.close();
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_NOTICE_FONT } from '../src/cases/notice-pdf.js';
+import { checkpointPaths } from '../src/store/checkpoint-paths.js';
 import { CHUNK_RECORDS } from '../src/impact/job-chunks.js';
 
 /**
@@ -40,6 +41,8 @@ export interface Config {
   readonly dbSchema: string;
   readonly dataDir: string;
   readonly keysFile: string;
+  /** Signed checkpoints of the decision log (docs/reliability.md): key, append-only file, how often. */
+  readonly checkpoints: { readonly keyFile: string; readonly file: string; readonly every: number; readonly intervalMs: number };
   readonly limits: Limits;
   /** Fastify request logging (pino); off by default to keep the hot path lean. */
   readonly logLevel: string;
@@ -114,6 +117,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dbSchema,
     dataDir,
     keysFile: resolve(env.ZHIDU_KEYS_FILE ?? join(dataDir, 'keys.json')),
+    checkpoints: {
+      ...checkpointPaths(env, dataDir),
+      every: Math.max(1, int(env, 'ZHIDU_CHECKPOINT_EVERY', 1000)),
+      intervalMs: int(env, 'ZHIDU_CHECKPOINT_INTERVAL_MS', 60_000),
+    },
     logLevel: env.ZHIDU_LOG_LEVEL ?? 'warn',
     watchRules: env.ZHIDU_WATCH_RULES === '1' || (env.ZHIDU_WATCH_RULES === undefined && env.NODE_ENV === 'development'),
     versionPollMs: int(env, 'ZHIDU_VERSION_POLL_MS', 1000),
