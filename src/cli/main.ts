@@ -22,6 +22,7 @@ import { addKeysCommand } from './keys-command.js';
 import { addGateCommand } from './gate-command.js';
 import { addLogCommand } from './log-command.js';
 import { addWorkerCommand } from './worker-command.js';
+import { addJobsCommand } from './jobs-command.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -363,6 +364,7 @@ addLogCommand(program, sourcesDir);
 addKeysCommand(program);
 addGateCommand(program, sourcesDir);
 addWorkerCommand(program, sourcesDir);
+addJobsCommand(program);
 
 export { program };
 
