@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startServerProcess, type ServerProcess } from './api/processes.js';
 import { copyRules, seedKeysFile, KEYS, RULESET, SUBSIDY_FILES } from './api/harness.js';
+import { connect } from '../src/store/sql-client.js';
 
 /**
  * `zhidu jobs` against a real server process: submit an impact job and follow it to its
@@ -88,6 +89,39 @@ describe('zhidu jobs', () => {
     expect(await again.code).toBe(2);
     expect(again.err()).toMatch(/服务器拒绝（409 IMPACT_JOB_ENDED）/);
   }, 180_000);
+
+  it.skipIf(!process.env.DATABASE_URL)('on PostgreSQL, one server alone runs a job through the queue with its own worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhidu-cli-jobs-pg-'));
+    const schema = `zt_cli_jobs_${process.pid}`;
+    const pg = await startServerProcess({ ZHIDU_RULES_DIR: copyRules([...SUBSIDY_FILES]), ZHIDU_SOURCES_DIR: 'rules/sources', ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: seedKeysFile(dir), DATABASE_URL: process.env.DATABASE_URL as string, ZHIDU_DB_SCHEMA: schema, ZHIDU_VERSION_POLL_MS: '0', ZHIDU_IMPACT_CHUNK: '1000' });
+    try {
+      const direct = cli('submit', RULESET, '--to', DRAFT, '--from', '1.0.0', '--as-of', '2025-06-01', '--count', '3000', '--seed', '5', '--json');
+      const viaQueue = spawn(process.execPath, ['bin/zhidu.js', 'jobs', 'submit', RULESET, '--to', DRAFT, '--from', '1.0.0', '--as-of', '2025-06-01', '--count', '3000', '--seed', '5', '--json', '--server', pg.url, '--key', KEYS.editor], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      viaQueue.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      viaQueue.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => viaQueue.on('exit', (c) => resolve(c)));
+      expect(code, err + pg.output()).toBe(0);
+      expect(await direct.code).toBe(0);
+      const timeless = (text: string) => ({ ...(JSON.parse(text) as Record<string, unknown>), elapsed_ms: 0, records_per_second: 0 });
+      // Three chunks of 1,000 through pg-boss, merged: the report of the in-process run on PGlite.
+      expect(timeless(out)).toEqual(timeless(direct.out()));
+      const id = /已提交任务 ([0-9a-f-]{36})/.exec(err)?.[1];
+      const db = await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 1 });
+      try {
+        const { rows } = await db.query<{ status: string; worker: string }>(`SELECT status, worker FROM ${schema}.impact_chunk WHERE job_id = $1`, [id]);
+        expect(rows.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+        await db.query(`DROP SCHEMA ${schema} CASCADE`);
+        await db.query(`DROP SCHEMA ${schema}_boss CASCADE`);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      pg.child.kill('SIGTERM');
+      await pg.exited;
+    }
+  }, 240_000);
 
   it('says what is wrong with the command line, in Chinese', async () => {
     const both = cli('submit', RULESET, '--to', DRAFT, '--to-version', '1.0.0', '--count', '10');
