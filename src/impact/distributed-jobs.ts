@@ -83,9 +83,26 @@ export async function openChunkWork(db: SqlClient, o: Omit<DistributedOptions, '
 }
 
 /** Stop taking chunks (one in hand goes back to the queue), then leave the queue. */
-export async function stopChunkWork(boss: PgBoss, worker?: ChunkWorker): Promise<void> {
-  await worker?.stop();
-  await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+export async function stopChunkWork(boss: PgBoss, worker?: ChunkWorker, boundMs = 5_000): Promise<void> {
+  // pg-boss waits on its own pool, whose queries have no timeout: against a stalled database its
+  // stop never returns and the server's shutdown would time out. A chunk left unfinished is not
+  // lost — its queue entry expires and another process retries it — so shutdown gives up waiting.
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, boundMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([
+      (async () => {
+        await worker?.stop();
+        await boss.stop({ graceful: true, wait: true, timeout: boundMs });
+      })(),
+      bound,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function openDistributedJobs(db: SqlClient, o: DistributedOptions): Promise<DistributedJobs> {
