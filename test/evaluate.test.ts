@@ -194,7 +194,7 @@ describe('what a reason cannot fill in, it names', () => {
     const over = d.rules.find((r) => r.id === 'over_limit');
     expect(over?.condition.kind === 'all' && over.condition.children[0]?.kind === 'fact' ? over.condition.children[0].text : '').toBe('申报金额应大于 限额');
     const known = await evaluate(rs, { eligible: true, amount: '5', limit: '10' }, { asOf: '2024-01-01' });
-    expect(known.reasons.find((r) => r.rule === 'grant')?.text).toBe('合计10 元，申报5，两倍10。');
+    expect(known.reasons.find((r) => r.rule === 'grant')?.text).toBe('合计 10 元，申报 5，两倍 10。');
     const over2 = known.rules.find((r) => r.id === 'over_limit');
     expect(over2?.condition.kind === 'all' && over2.condition.children[0]?.kind === 'fact' ? over2.condition.children[0].text : '').toBe('申报金额应大于 限额（10）');
   });

@@ -1,6 +1,8 @@
 // Chinese wording of facts and outputs: titles from the rule set's schema (or, failing
 // that, from the decision's own traces), enum labels, 是/否, units.
 
+import { withUnit } from './number-words.js';
+
 /** name → {title, enumTitles, unit, type} from the rule set and the decision. */
 export function factCatalogue(ruleset, decision) {
   const cat = new Map();
@@ -27,7 +29,7 @@ export function displayFact(info, value) {
   const label = info?.enumTitles?.[String(value)];
   if (label) return label;
   if (typeof value === 'object') return JSON.stringify(value);
-  return info?.unit ? `${value} ${info.unit}` : String(value);
+  return withUnit(String(value), info?.unit);
 }
 
 /** An output's Chinese wording: the decision's display, else value and unit. */
@@ -44,7 +46,7 @@ export function displayOutput(o) {
   if (v === null || v === undefined) return '（无）';
   if (typeof v === 'boolean') return v ? '是' : '否';
   if (Array.isArray(v)) return v.length ? v.join('、') : '（无）';
-  return o.unit ? `${v} ${o.unit}` : String(v);
+  return withUnit(String(v), o.unit);
 }
 
 /** CSS tone of the headline: yes / no / pending / value. */

@@ -8,7 +8,9 @@ import { newId, pending, type DecisionContent, type DeterminationContent } from 
 import { rederive } from '../../src/store/rederive.js';
 import type { PreparedRuleSet } from '../../src/load/prepared-rule-set.js';
 import { api, problemResponses } from '../schemas.js';
-import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable } from '../problem.js';
+import { fail, fromZhiduError, problem, ProblemError } from '../problem.js';
+import { phrase } from '../../src/errors/catalogue.js';
+import { unavailable } from '../../src/store/store-unavailable.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 
@@ -32,19 +34,14 @@ function bound(value: string | undefined, name: 'from' | 'to'): string | undefin
   if (value === undefined || value === '') return undefined;
   const isDate = DATE.test(value);
   const t = Date.parse(isDate ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(t)) fail('REQUEST_INVALID', { detail: `${name} must be YYYY-MM-DD or an ISO date-time, found ${JSON.stringify(value)}` }, { pointer: `/${name}` });
+  if (Number.isNaN(t)) fail('REQUEST_INVALID', { detail: phrase('QUERY_INSTANT', { key: name, found: JSON.stringify(value) }) }, { pointer: `/${name}` });
   // Within what the log's timestamps hold: to=9999-12-31 ran to year 10000 and the database refused it (answered as the log being down).
-  if (t < DATE_MIN_MS || t >= DATE_END_MS) fail('AS_OF_RANGE', { found: value.slice(0, 40), expected: `${DATE_RANGE.min} 至 ${DATE_RANGE.max}` }, { pointer: `/${name}` });
+  if (t < DATE_MIN_MS || t >= DATE_END_MS) fail('AS_OF_RANGE', { found: value.slice(0, 40), expected: phrase('DATE_SPAN', { found: DATE_RANGE.min, expected: DATE_RANGE.max }) }, { pointer: `/${name}` });
   return new Date(isDate && name === 'to' ? Math.min(t + 86_400_000, DATE_END_MS - 1) : t).toISOString();
 }
 
 async function loadDecision(ctx: ZhiduContext, id: string) {
-  let found;
-  try {
-    found = await ctx.log.getDecision(id);
-  } catch (err) {
-    throw new StoreUnavailable(err);
-  }
+  const found = await ctx.log.getDecision(id);
   if (!found) fail('DECISION_NOT_FOUND', { key: id }, { pointer: '/id' });
   return found;
 }
@@ -61,7 +58,7 @@ export async function recordedVersion(ctx: ZhiduContext, c: DecisionContent): Pr
   try {
     return await ctx.archive.resolve(id, version, hash, ctx.registry.sources);
   } catch (err) {
-    throw new StoreUnavailable(err);
+    throw unavailable(err);
   }
 }
 
@@ -128,20 +125,14 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
       const q = request.query;
       const limit = q.limit ? Number(q.limit) : 50;
       if (limit > 200) fail('REQUEST_INVALID', { detail: 'limit must be at most 200' }, { pointer: '/limit' });
-      let page;
-      try {
-        page = await ctx.log.list({
-          ruleset: q.ruleset,
-          from: bound(q.from, 'from'),
-          to: bound(q.to, 'to'),
-          outcome: q.outcome,
-          limit,
-          before: q.cursor ? Number(q.cursor) : undefined,
-        });
-      } catch (err) {
-        if (err instanceof ProblemError) throw err;
-        throw new StoreUnavailable(err);
-      }
+      const page = await ctx.log.list({
+        ruleset: q.ruleset,
+        from: bound(q.from, 'from'),
+        to: bound(q.to, 'to'),
+        outcome: q.outcome,
+        limit,
+        before: q.cursor ? Number(q.cursor) : undefined,
+      });
       return { items: page.items, next_cursor: page.next === null ? null : String(page.next) };
     },
   );
@@ -160,12 +151,7 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const found = await loadDecision(ctx, request.params.id);
-      let determinations: DeterminationContent[];
-      try {
-        determinations = await ctx.log.determinations(request.params.id);
-      } catch (err) {
-        throw new StoreUnavailable(err);
-      }
+      const determinations: DeterminationContent[] = await ctx.log.determinations(request.params.id);
       const c = found.content;
       const { decision, format } = await explainedRecord(ctx, c);
       return {
@@ -250,23 +236,18 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
         reason: reason?.trim() ?? null,
         supersedes: supersedes ?? null,
       };
-      try {
-        // Checked inside the append transaction, under the chain lock: two caseworkers cannot both "change" the same one.
-        await ctx.log.append(pending(content), async (tx) => {
-          const existing = await ctx.log.determinations(content.decision_id, tx);
-          const latest = existing[existing.length - 1]?.id ?? null;
-          if (latest !== (supersedes ?? null)) {
-            throw new ProblemError(
-              latest === null
-                ? problem('DETERMINATION_CONFLICT', { found: '', expected: '' }, { pointer: '/supersedes', detail: `supersedes 指明的 “${supersedes}” 不是该决定的经办人意见（尚无意见）`, detail_en: `supersedes names "${supersedes}", but the decision has no determination yet` })
-                : problem('DETERMINATION_CONFLICT', { found: latest, expected: latest }, { pointer: '/supersedes' }),
-            );
-          }
-        });
-      } catch (err) {
-        if (err instanceof ProblemError) throw err;
-        throw new StoreUnavailable(err);
-      }
+      // Checked inside the append transaction, under the chain lock: two caseworkers cannot both "change" the same one.
+      await ctx.log.append(pending(content), async (tx) => {
+        const existing = await ctx.log.determinations(content.decision_id, tx);
+        const latest = existing[existing.length - 1]?.id ?? null;
+        if (latest !== (supersedes ?? null)) {
+          throw new ProblemError(
+            latest === null
+              ? problem('DETERMINATION_NONE', { found: supersedes ?? '' }, { pointer: '/supersedes' })
+              : problem('DETERMINATION_CONFLICT', { found: latest, expected: latest }, { pointer: '/supersedes' }),
+          );
+        }
+      });
       const { kind: _kind, ...body } = content;
       return reply.code(201).send(body);
     },

@@ -111,20 +111,9 @@ export function loadRulePaths(paths: readonly string[], sourcesDir: string, cwd 
     const result = loadRuleSet(label, text, { sources: registry.sources });
     findings.push(...result.findings);
     if (result.ok) {
-      try {
-        registry.add(result.ruleSet);
-      } catch (err) {
-        findings.push({
-          code: 'DUPLICATE_ID',
-          severity: 'error',
-          file: label,
-          line: 1,
-          column: 1,
-          pointer: '/version',
-          message: `规则集 ${result.ruleSet.id} 的版本 ${result.ruleSet.version} 重复`,
-          message_en: (err as Error).message,
-        });
-      }
+      if (registry.get(result.ruleSet.id, result.ruleSet.version)) {
+        findings.push(finding('VERSION_DUPLICATE', { file: label, line: 1, column: 1, pointer: '/version' }, { key: result.ruleSet.id, found: result.ruleSet.version }));
+      } else registry.add(result.ruleSet);
     }
   }
   return { registry, findings: sortFindings(findings), files };

@@ -244,7 +244,7 @@ describe('web app (committee subsidy example)', () => {
     expect(await evaluate(page)).toBe('是否享受补贴：享受');
     expect(await page.locator('.result [data-output="monthly_subsidy"]').textContent()).toBe('900 元');
     const reason = page.locator('.result .why li[data-rule="director_subsidy"]');
-    expect(await reason.locator('.reason-text').textContent()).toBe('职务为书记/主任，连任2 届，月补贴 900 元。');
+    expect(await reason.locator('.reason-text').textContent()).toBe('职务为书记/主任，连任 2 届，月补贴 900 元。');
     const id = await recordDecision(page);
     expect(id).toMatch(/\S{8,}/);
     await page.screenshot({ path: screenshotPath('web-05-qualifies'), fullPage: true });
