@@ -91,7 +91,7 @@ export async function openPage(browser: Browser, base: string, viewport = { widt
   const origin = new URL(base).origin;
   await context.route('**/*', (route) => {
     const u = route.request().url();
-    if (u.startsWith(origin) || u.startsWith('data:')) return route.continue();
+    if (u.startsWith(origin) || u.startsWith('data:') || u.startsWith(`blob:${origin}`)) return route.continue();
     problems.push(`request to another origin: ${u}`);
     return route.abort();
   });
