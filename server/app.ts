@@ -7,6 +7,8 @@ import { loadRulePaths } from '../src/load/registry.js';
 import { ANNOTATIONS } from '../src/schema/ajv.js';
 import { connect, type SqlClient } from '../src/store/sql-client.js';
 import { DecisionLog } from '../src/store/decision-log.js';
+import { Checkpointer } from '../src/store/checkpointer.js';
+import { loadOrCreateSigningKey } from '../src/store/checkpoint-key.js';
 import { ApiKeys, FileKeys, loadOrCreateKeys, type KeyLookup } from './api-keys.js';
 import { Metrics } from './metrics.js';
 import { AuthFailures } from './auth-failures.js';
@@ -28,7 +30,9 @@ import { keyRoutes } from './routes/keys.js';
 import { caseRoutes, caseNoticeRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
 import { JobStore } from '../src/impact/job-store.js';
-import { ImpactJobRunner } from '../src/impact/job-runner.js';
+import { ImpactJobRunner, type ImpactJobs } from '../src/impact/job-runner.js';
+import { openDistributedJobs } from '../src/impact/distributed-jobs.js';
+import { queueSettings } from '../src/impact/chunk-queue.js';
 import { impactJobRoutes } from './routes/impact-jobs.js';
 import { availableParallelism } from 'node:os';
 import { VersionStore } from '../src/store/version-store.js';
@@ -71,6 +75,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, timeoutMs: config.dbTimeoutMs }));
   const log = await DecisionLog.open(db, config.dbSchema);
   const metrics = new Metrics();
+  let checkpointLog = (_err: unknown): void => {};
+  const checkpointer = await Checkpointer.start(log, config.checkpoints.file, loadOrCreateSigningKey(config.checkpoints.keyFile).key, {
+    every: config.checkpoints.every,
+    intervalMs: config.checkpoints.intervalMs,
+    onError: (err) => checkpointLog(err),
+  });
   let versionLog = (_e: LiveEvent): void => {};
   const live = new LiveVersions(registry, registry.sources, await VersionStore.open(db, config.dbSchema), {
     pollMs: config.versionPollMs,
@@ -84,8 +94,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.watchRules) live.watch(config.rulesDir);
   const cases = new CaseStore(db, config.dbSchema);
   const reviews = new ReviewStore(db, config.dbSchema);
-  // Up to 4 worker threads for a large job, leaving this thread to answer requests.
-  const impactJobs = new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
+  // PostgreSQL: chunks through the queue, to every worker sharing the database. PGlite (one process):
+  // up to 4 worker threads for a large job, leaving this thread to answer requests.
+  const impactJobs: ImpactJobs =
+    config.databaseUrl && db.kind === 'postgres'
+      ? await openDistributedJobs(db, {
+          databaseUrl: config.databaseUrl,
+          schema: config.dbSchema,
+          sources: registry.sources,
+          settings: queueSettings(),
+          worker: config.impactWorker,
+          chunkRecords: config.impactChunk,
+          onError: (err) => process.stderr.write(`[zhidu impact queue] ${err.message}\n`),
+        })
+      : new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
   const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews, impactJobs, archive };
 
   const app = Fastify({
@@ -112,6 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   app.decorate('zhidu', ctx);
+  checkpointLog = (err) => app.log.error({ err }, `checkpoint not written to ${config.checkpoints.file}`);
   versionLog = (e) => app.log[e.kind === 'error' || e.kind === 'conflict' || e.kind === 'rejected' ? 'warn' : 'info']({ versions: e }, e.message);
   for (const clash of clashes) {
     versionLog({ kind: 'conflict', ruleset: clash.ruleset_id, version: clash.version, message: `规则文件 ${clash.ruleset_id}@${clash.version} 的内容已改而版本号未变；旧内容仍按内容哈希保存，旧决定照旧可查，请为新内容另起版本号` });
@@ -238,6 +261,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     live.stop();
     await impactJobs.close();
     await log.close();
+    // After the log: every record is committed, so the last checkpoint signs the final head.
+    await checkpointer.close();
   });
   return app;
 }

@@ -35,6 +35,11 @@ export function displayFact(info, value) {
 /** An output's Chinese wording: the decision's display, else value and unit. */
 export function displayOutput(o) {
   if (!o) return '';
+  // A partly known list says what is certain and what could still add to it (issue #11 §3).
+  if (o.status === 'unknown' && o.partial) {
+    const more = (o.more_from || []).map((m) => m.title).join('、');
+    return `已确定：${o.known_display || '（无）'}；可能还有其他${more ? `，需核实：${more}` : ''}`;
+  }
   if (o.status === 'unknown') return '待定（尚缺事实）';
   if (o.display) return o.display;
   const v = o.value;
@@ -47,6 +52,9 @@ export function displayOutput(o) {
 /** CSS tone of the headline: yes / no / pending / value. */
 export function outcomeTone(decision) {
   if (!decision || decision.status === 'undetermined') return 'pending';
+  // The engine says what the headline means (x-value-kinds); the guesses below are for older records.
+  const kindTone = { positive: 'yes', negative: 'no', pending: 'pending', neutral: 'value' }[decision.outcome_kind];
+  if (kindTone) return kindTone;
   const v = decision.outcome?.value;
   if (decision.outcome?.kind === 'grant' || v === true) return 'yes';
   if (decision.outcome?.kind === 'refusal' || v === false) return 'no';

@@ -14,7 +14,8 @@ import { generatePopulation } from '../../src/impact/population-generator.js';
 import type { PopulationRecord } from '../../src/impact/population-reader.js';
 import { problem, sendProblem, type Problem } from '../problem.js';
 import { parseJsonBody } from '../json-body.js';
-import { problemResponses, YAML_TYPES } from '../schemas.js';
+import { api, problemResponses, YAML_TYPES } from '../schemas.js';
+import { reviewView } from '../../src/versions/review-flow.js';
 import { idParams } from './evaluate.js';
 
 /**
@@ -158,10 +159,10 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       config: { permission: 'read' },
       schema: {
         tags: ['editing'],
-        summary: 'Every version of a rule set: effective dates, hash, which is in force today, and who published it',
+        summary: 'Every version of a rule set: effective dates, hash, which is in force today, who published it, and its four-eyes review (state, by whom, when, every step)',
         security: [{ apiKey: [] }],
         params: idParams,
-        response: { ...problemResponses(401, 403, 404, 429) },
+        response: { 200: api('VersionList'), ...problemResponses(401, 403, 404, 429) },
       },
     },
     async (request) => {
@@ -169,6 +170,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       const versions = registry.versions(id);
       if (versions.length === 0) throw new ZhiduError('RULESET_NOT_FOUND', { key: id });
       const current = inForceOrNull(app, id, today());
+      const steps = await ctx.reviews.events(id);
       return {
         id,
         in_force: current?.version ?? null,
@@ -180,6 +182,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
           hash: v.hash,
           in_force: v === current,
           ...live.origin(id, v.version),
+          review: reviewView(steps.filter((e) => e.version === v.version)),
         })),
       };
     },

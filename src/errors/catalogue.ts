@@ -127,6 +127,23 @@ export const ERRORS = {
   DETERMINATION_CONFLICT: { status: 409, zh: '该决定已有经办人意见 “{found}”；如需更改，请以 supersedes 指明最新一条（{expected}）', en: 'The decision already has determination "{found}"; to change it, send supersedes with the latest one ({expected})' },
   RECORD_MISMATCH: { status: 409, zh: '决定记录 “{key}” 与按其规则集版本重新推导的结果不符（{detail}），记录可能被改动', en: 'Decision record "{key}" does not match what its rule-set version re-derives ({detail}); the record may have been altered' },
   VERSION_UNAVAILABLE: { status: 409, zh: '记录所用的规则集 {key} 版本 {found} 未加载，无法重放', en: 'Rule set {key} version {found}, used by the record, is not loaded; cannot replay' },
+  // ---- the decision log against its signed checkpoints (zhidu log verify) ----
+  LOG_REWRITTEN: {
+    status: 409,
+    zh: '决定日志被改写：检查点签署的第 {key} 条记录的链哈希为 {expected}，按现有记录重算为 {found}：第 {detail} 条记录中有记录被改动，且链已被重算',
+    en: 'The decision log was rewritten: a checkpoint signed chain hash {expected} for record {key}, the records now hash to {found}: a record among {detail} was changed and the chain recomputed',
+  },
+  LOG_TRUNCATED: {
+    status: 409,
+    zh: '决定日志被截短：检查点已签署到第 {key} 条记录（链哈希 {expected}），日志现只有 {found} 条：第 {detail} 条记录已被删除',
+    en: 'The decision log was truncated: a checkpoint signed records up to {key} (chain hash {expected}), the log now has {found}: records {detail} were deleted',
+  },
+  CHECKPOINT_SIGNATURE: {
+    status: 409,
+    zh: '检查点签名无效：检查点文件第 {key} 行（签署第 {found} 条记录，密钥 {detail}）不能用公钥 {expected} 验证，该检查点不予采信',
+    en: 'Checkpoint signature invalid: line {key} of the checkpoints file (record {found}, key {detail}) does not verify with public key {expected}; it is not trusted',
+  },
+  CHECKPOINT_INVALID: { status: 400, zh: '检查点文件第 {key} 行不是检查点（{detail}）：{found}', en: 'Line {key} of the checkpoints file is not a checkpoint ({detail}): {found}' },
   // ---- impact jobs ----
   IMPACT_JOB_NOT_FOUND: { status: 404, zh: '影响分析任务 “{key}” 不存在', en: 'Impact job "{key}" not found' },
   IMPACT_JOB_NOT_DONE: { status: 409, zh: '影响分析任务 {key} 当前为“{found}”，没有报告（任务完成后才有报告）', en: 'Impact job {key} is {found}; a report exists only once it is done' },

@@ -1703,3 +1703,75 @@ export interface DecisionPreview {
    */
   explain: 'full' | 'summary' | 'none';
 }
+/**
+ * One step of a version's four-eyes review (review_events, append-only).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ReviewStep".
+ */
+export interface ReviewStep {
+  kind: 'submitted' | 'approved' | 'rejected' | 'published' | 'withdrawn';
+  /**
+   * Name of the key holder who took the step.
+   */
+  actor: string;
+  actor_role: string;
+  at: string;
+  comment: string | null;
+}
+/**
+ * Where a version stands in review: its last step (none before it was submitted), who took it and when, and every step.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "VersionReview".
+ */
+export interface VersionReview {
+  state: 'none' | 'submitted' | 'approved' | 'rejected' | 'published' | 'withdrawn';
+  /**
+   * The state in words (未提交, 待审核, 已批准, 已退回, 已发布, 已撤回).
+   */
+  state_zh: string;
+  /**
+   * Who took the last step.
+   */
+  by: string | null;
+  /**
+   * When the last step was taken.
+   */
+  at: string | null;
+  steps: ReviewStep[];
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "VersionListEntry".
+ */
+export interface VersionListEntry {
+  version: string;
+  title: string;
+  effective_from: string | null;
+  effective_to: string | null;
+  hash: string;
+  /**
+   * In force today.
+   */
+  in_force: boolean;
+  /**
+   * Loaded from the rules directory, or published through the API.
+   */
+  origin: 'file' | 'published';
+  published_at?: string;
+  published_by?: string;
+  review: VersionReview;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "VersionList".
+ */
+export interface VersionList {
+  id: string;
+  /**
+   * The version in force today.
+   */
+  in_force: string | null;
+  versions: VersionListEntry[];
+}

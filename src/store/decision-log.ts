@@ -3,6 +3,8 @@ import { guardedClient, StoreUnavailable, unavailable } from './store-unavailabl
 import { migrate, quoteIdent, GENESIS_HASH } from './migrations.js';
 import { StoreTimeout } from './store-timeout.js';
 import { linkHash, outcomeKey, pending, type LogContent, type PendingRecord, type DecisionContent, type DeterminationContent } from './log-record.js';
+import { CheckpointMarks, problemMessage, type CheckpointProblem } from './checkpoint-check.js';
+import type { Checkpoint } from './checkpoint-record.js';
 
 export interface StoredRef {
   readonly seq: number;
@@ -33,9 +35,21 @@ export interface ListFilter {
   readonly before?: number | undefined;
 }
 
+/** Checkpoints the walk found holding, and the furthest of them. */
+export interface CheckpointsHeld {
+  readonly held: number;
+  readonly latest: { readonly seq: number; readonly time: string } | null;
+}
+
 export type VerifyResult =
-  | { readonly ok: true; readonly records: number; readonly head: StoredRef }
-  | { readonly ok: false; readonly records: number; readonly broken: { readonly seq: number; readonly id: string | null; readonly reason: string } };
+  | { readonly ok: true; readonly records: number; readonly head: StoredRef; readonly checkpoints: CheckpointsHeld }
+  | {
+      readonly ok: false;
+      readonly records: number;
+      /** `problem`: the break is against a signed checkpoint (LOG_REWRITTEN, LOG_TRUNCATED). */
+      readonly broken: { readonly seq: number; readonly id: string | null; readonly reason: string; readonly problem?: CheckpointProblem };
+      readonly checkpoints: CheckpointsHeld;
+    };
 
 export interface VerifyOptions {
   /**
@@ -44,6 +58,8 @@ export interface VerifyOptions {
    * it only the chain is checked.
    */
   readonly checkDecision?: (content: DecisionContent) => string | null;
+  /** Signed heads the chain must still reach and hash to (checkpoint-check.ts), signatures already checked. */
+  readonly checkpoints?: readonly Checkpoint[];
 }
 
 /** A record whose precondition failed is refused alone; the rest of its batch is written. */
@@ -75,6 +91,7 @@ export class DecisionLog {
   private queue: Queued[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
+  private readonly committedListeners: Array<(ref: StoredRef) => void> = [];
   /** The last write failed and nothing has gone through since: not ready. */
   private failing = false;
 
@@ -95,6 +112,15 @@ export class DecisionLog {
   /** A decision ready to append: the compact record, its canonical text fixed. */
   prepareDecision(content: DecisionContent): PendingRecord {
     return pending(content);
+  }
+
+  /** Called after each commit with the last record it wrote (the checkpointer follows the head so). */
+  onCommitted(listener: (ref: StoredRef) => void): void {
+    this.committedListeners.push(listener);
+  }
+
+  private committed(ref: StoredRef | undefined): void {
+    if (ref) for (const l of this.committedListeners) l(ref);
   }
 
   append(record: PendingRecord, check?: Precondition): Promise<StoredRef> {
@@ -135,8 +161,11 @@ export class DecisionLog {
   private async write(batch: readonly Queued[], deadline: number): Promise<void> {
     if (batch.every((q) => !q.check)) return this.writeAtOnce(batch, deadline);
     const settled: Array<() => void> = [];
+    let last: StoredRef | undefined;
     await this.store.transaction(async (tx) => {
       const head = await tx.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one FOR UPDATE`);
+      // The months' partitions, under the head's lock as append_records makes them (migrations.ts).
+      await tx.query(`SELECT ${this.s}.log_ensure_month(t) FROM unnest($1::timestamptz[]) AS t`, [batch.map((q) => q.record.content.time)]);
       let seq = Number(head.rows[0]?.seq ?? 0);
       let hash = head.rows[0]?.hash ?? GENESIS_HASH;
       let rows: unknown[][] = [];
@@ -159,6 +188,7 @@ export class DecisionLog {
         hash = linkHash(prev, q.record.text);
         rows.push(rowFor(seq, q.record.content, q.record.text, prev, hash));
         const ref = { seq, hash };
+        last = ref;
         settled.push(() => q.resolve(ref));
       }
       await flush();
@@ -166,6 +196,7 @@ export class DecisionLog {
     }, { deadline });
     // Only after COMMIT: a caller told "recorded" must be able to read it back.
     for (const s of settled) s();
+    this.committed(last);
   }
 
   /**
@@ -191,10 +222,13 @@ export class DecisionLog {
       return rows;
     }, { deadline });
     // Committed.
+    let last: StoredRef | undefined;
     batch.forEach((q, i) => {
       const r = rows[i] as { out_seq: string | number; out_hash: string };
-      q.resolve({ seq: Number(r.out_seq), hash: r.out_hash });
+      last = { seq: Number(r.out_seq), hash: r.out_hash };
+      q.resolve(last);
     });
+    this.committed(last);
   }
 
   private async insert(tx: SqlQueryable, rows: readonly unknown[][]): Promise<void> {
@@ -288,9 +322,13 @@ export class DecisionLog {
    * record's prev_hash equal to the hash before it, each hash recomputed from
    * the stored content, the indexed columns agreeing with the content, and
    * the chain head pointing at the last record, and (with checkDecision)
-   * each decision's explanation re-derived and matched. Stops at the first break.
+   * each decision's explanation re-derived and matched, and (with checkpoints)
+   * the hash at each signed sequence the signed one and the chain reaching the
+   * furthest checkpoint. Stops at the first break.
    */
   async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+    const marks = new CheckpointMarks(options.checkpoints ?? []);
+    const checkpoints = () => marks.summary();
     let expectedSeq = 1;
     let prev = GENESIS_HASH;
     let count = 0;
@@ -303,8 +341,8 @@ export class DecisionLog {
       for (const row of rows) {
         const seq = Number(row.seq);
         const id = typeof row.id === 'string' ? row.id : null;
-        const broken = (reason: string): VerifyResult => ({ ok: false, records: count, broken: { seq, id, reason } });
-        if (seq !== expectedSeq) return { ok: false, records: count, broken: { seq: expectedSeq, id: null, reason: `record ${expectedSeq} is missing (next is ${seq})` } };
+        const broken = (reason: string): VerifyResult => ({ ok: false, records: count, broken: { seq, id, reason }, checkpoints: checkpoints() });
+        if (seq !== expectedSeq) return { ok: false, records: count, broken: { seq: expectedSeq, id: null, reason: `record ${expectedSeq} is missing (next is ${seq})` }, checkpoints: checkpoints() };
         if (row.prev_hash !== prev) return broken(`prev_hash does not match the hash of record ${seq - 1}`);
         const content = String(row.content);
         if (linkHash(prev, content) !== row.hash) return broken('content does not match its hash');
@@ -320,18 +358,23 @@ export class DecisionLog {
           const reason = options.checkDecision(parsed);
           if (reason) return broken(reason);
         }
+        const rewritten = marks.at(seq, String(row.hash));
+        if (rewritten) return { ok: false, records: count, broken: { seq, id, reason: problemMessage(rewritten, 'en'), problem: rewritten }, checkpoints: checkpoints() };
         prev = String(row.hash);
         expectedSeq += 1;
         count += 1;
       }
       if (rows.length < pageSize) break;
     }
+    // Before the head: a tail deleted with the head moved back leaves a head that agrees with the last record.
+    const truncated = marks.end(count);
+    if (truncated) return { ok: false, records: count, broken: { seq: count + 1, id: null, reason: problemMessage(truncated, 'en'), problem: truncated }, checkpoints: checkpoints() };
     const head = await this.db.query<{ seq: string | number; hash: string }>(`SELECT seq, hash FROM ${this.s}.chain_head WHERE one`);
     const h = head.rows[0];
     if (!h || Number(h.seq) !== count || h.hash !== prev) {
-      return { ok: false, records: count, broken: { seq: Number(h?.seq ?? 0), id: null, reason: `chain head (${h?.seq}) does not match the last record (${count})` } };
+      return { ok: false, records: count, broken: { seq: Number(h?.seq ?? 0), id: null, reason: `chain head (${h?.seq}) does not match the last record (${count})` }, checkpoints: checkpoints() };
     }
-    return { ok: true, records: count, head: { seq: count, hash: prev } };
+    return { ok: true, records: count, head: { seq: count, hash: prev }, checkpoints: checkpoints() };
   }
 
   async ping(): Promise<void> {

@@ -8,6 +8,7 @@ import { connect } from '../../src/store/sql-client.js';
 import { loadRuleSet, SourceTexts } from '../../src/index.js';
 import { runImpact } from '../../src/impact/run-impact.js';
 import { generatePopulation } from '../../src/impact/population-generator.js';
+import type { ImpactJobRunner } from '../../src/impact/job-runner.js';
 
 /** Impact as a job: 202 at once, progress, cancel, and a report kept in the database across a restart. */
 const rules = copyRules();
@@ -69,7 +70,8 @@ describe('POST /v1/impact-jobs', () => {
   });
 
   it('cancels a running job between batches; it has no report', async () => {
-    const runner = server.app.zhidu.impactJobs;
+    // This server runs on PGlite: jobs run in its own process, which emits their progress.
+    const runner = server.app.zhidu.impactJobs as ImpactJobRunner;
     const res = await submit({ count: 2_000_000, seed: 1 });
     const job = res.json();
     // Wait for the job to be under way (its first heartbeat), then cancel it.

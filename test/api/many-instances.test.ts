@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -50,7 +50,8 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
   it('serve and record side by side in one unbroken chain; SIGTERM finishes in-flight requests', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zhidu-pg-'));
     const schema = uniqueSchema('zm');
-    const env = { ZHIDU_RULES_DIR: 'test/fixtures/good', ZHIDU_SOURCES_DIR: 'rules/sources', ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: seedKeysFile(dir), DATABASE_URL: process.env.DATABASE_URL as string, ZHIDU_DB_SCHEMA: schema };
+    // Both sign checkpoints into one file with one key, created by whichever starts first.
+    const env = { ZHIDU_RULES_DIR: 'test/fixtures/good', ZHIDU_SOURCES_DIR: 'rules/sources', ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: seedKeysFile(dir), DATABASE_URL: process.env.DATABASE_URL as string, ZHIDU_DB_SCHEMA: schema, ZHIDU_CHECKPOINT_EVERY: '10' };
     const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
     const db = await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
     try {
@@ -83,6 +84,11 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
 
       const { stdout } = await run(process.execPath, ['bin/zhidu.js', 'log', 'verify'], { env: { ...process.env, ...env } });
       expect(stdout).toMatch(new RegExp(`决定日志完整：${all.length} 条记录`));
+      // Every line of both processes whole and signed (verify exits 1 otherwise), the last at the final head.
+      const lines = readFileSync(join(dir, 'checkpoints.jsonl'), 'utf8').trim().split('\n');
+      // At least each process's checkpoint at close (a group commit of many records asks for one checkpoint).
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(stdout).toMatch(new RegExp(`${lines.length} 个与日志相符，最近一个签署到第 ${all.length} 条`));
     } finally {
       a!.child.kill('SIGKILL');
       b!.child.kill('SIGKILL');

@@ -101,6 +101,14 @@ describe('four eyes', () => {
       ['published', 'test-editor', null],
     ]);
     expect(new Set(record.events.map((e: { hash: string }) => e.hash))).toEqual(new Set([a.app.zhidu.registry.get(ID, '1.1.0')?.hash]));
+
+    // The versions listing carries each version's review: the last step, by whom, when, and every step.
+    const listed = (await on(b, 'caseworker', { method: 'GET', url: `/v1/rulesets/${ID}/versions` })).json();
+    const byVersion = Object.fromEntries(listed.versions.map((v: { version: string; review: unknown }) => [v.version, v.review]));
+    expect(byVersion['1.0.0']).toEqual({ state: 'none', state_zh: '未提交', by: null, at: null, steps: [] });
+    expect(byVersion['1.1.0']).toMatchObject({ state: 'published', state_zh: '已发布', by: 'test-editor', at: record.events[2].at });
+    expect(byVersion['1.1.0'].steps.map((e: { kind: string; actor: string; at: string }) => [e.kind, e.actor, e.at])).toEqual(record.events.map((e: { kind: string; actor: string; at: string }) => [e.kind, e.actor, e.at]));
+    expect(byVersion['1.1.0'].steps[1]).toMatchObject({ kind: 'approved', actor: 'test-editor2', actor_role: 'editor', comment: '已核对原文第39行，同意发布' });
   });
 
   it('reject with a comment, correct and submit again, withdraw — only the submitter or an admin withdraws', async () => {

@@ -195,6 +195,12 @@ describe('web app (committee subsidy example)', () => {
     expect(await birth.isVisible()).toBe(true);
     expect(await birth.getAttribute('class')).toContain('needed');
     expect(await birth.locator('.needed-badge').textContent()).toBe('待答 1');
+    // 尚待核实: the pathway still open, its unknown condition and the fact to ask, in words.
+    expect(await page.locator('.result .outcome-box').getAttribute('class')).toContain('tone-pending');
+    const open = page.locator('.result [data-testid="pending-grounds"] .pending-ground[data-rule="member_subsidy"]');
+    expect(await open.getByRole('heading').innerText()).toContain('委员补贴');
+    expect(await open.locator('li').allTextContents()).toEqual(['年龄（周岁）应小于 70 岁']);
+    expect(await open.locator('.ask').textContent()).toBe('需询问：出生日期');
     // Not needed for a 委员: stays hidden.
     expect(await factField(page, 'terms_reelected').isVisible()).toBe(false);
     await page.screenshot({ path: screenshotPath('web-03-still-needed'), fullPage: true });
