@@ -4,12 +4,11 @@
 
 import { normaliseAnswer } from './input-normalise.js';
 import { expectedWords, factLabel, foundWords } from './fact-words.js';
+import { DECIMAL_TEXT as DECIMAL } from './decimal-text.js';
 import { withUnit } from './number-words.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER = /^-?\d+$/;
-// As the server's `decimal` format (src/schema/ajv.ts): no leading zeros, no exponent.
-const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
 // Until /app/messages.json arrives: the catalogue's texts (src/errors/catalogue.ts).
 let templates = {

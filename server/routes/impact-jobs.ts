@@ -83,8 +83,7 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
       let from: PreparedRuleSet | undefined;
       if (body.from) from = versionOr404(id, body.from);
       else {
-        const candidates = registry.versions(id).filter((v) => v.hash !== to.hash && (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));
-        from = candidates[candidates.length - 1];
+        from = registry.inForceOther(id, asOf, to.hash);
       }
       if (!from) throw new ZhiduError('NO_VERSION_IN_FORCE', { key: id, found: asOf });
       const pop = body.population;

@@ -271,8 +271,7 @@ program
       from = r.ruleSet;
     } else {
       // The version that would otherwise be in force on that date (not the draft itself).
-      const previous = registry.versions(id).filter((v) => v.hash !== to.ruleSet.hash && (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));
-      from = previous[previous.length - 1] ?? base;
+      from = registry.inForceOther(id, asOf, to.ruleSet.hash) ?? base;
     }
     if (!from) {
       process.stderr.write(`错误：规则集 ${id} 在 ${asOf} 没有可比较的旧版本，请用 --from 指定\n`);

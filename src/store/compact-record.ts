@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../load/canonical-json.js';
 import type { ConditionTrace, Decision, OutputValue } from '../generated/decision.js';
 import { canonicalExplanation } from './canonical-explanation.js';
 
@@ -85,5 +85,5 @@ export function recordedOutputs(outputs: Record<string, OutputValue>): Record<st
 
 /** sha256 of the explanation's canonical JSON (canonical-explanation.ts). */
 export function explanationDigest(decision: Decision): string {
-  return createHash('sha256').update(canonicalExplanation(decision)).digest('hex');
+  return sha256(canonicalExplanation(decision));
 }
