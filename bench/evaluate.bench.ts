@@ -10,6 +10,9 @@
  * The compiled evaluator is measured twice more against the same plain engine:
  * compact (evaluateCompact, no explanation) and compact+explain (the full Decision).
  * BENCH_POPULATION=N replays N generated applicants per rule set instead.
+ * Last, the price of the counterfactual search (what would change a refusal): the full
+ * Decision with it against without it, on the same cases in alternating rounds.
+ * BENCH_ONLY=counterfactuals measures only that.
  */
 import { Engine } from 'json-rules-engine';
 import { existsSync, readFileSync } from 'node:fs';
@@ -93,15 +96,23 @@ async function compare(explained: () => unknown, plain: () => unknown): Promise<
   return { explained: median(e), plain: median(p), ratio: median(r), speedup: median(s) };
 }
 
+interface Work {
+  readonly facts: Record<string, unknown>;
+  readonly asOf: string;
+  readonly plain: Record<string, unknown>;
+}
+
 const rows: string[] = [];
 const compiledRows: string[] = [];
+const whatIfRows: string[] = [];
+const only = process.env.BENCH_ONLY;
 for (const file of files) {
   const testFile = testFileFor(file);
   if (!existsSync(testFile)) continue;
   const suite = parse(readFileSync(testFile, 'utf8')) as TestSuite;
   const rs = registry.latest(suite.ruleset);
   if (!rs) continue;
-  const workload: { facts: Record<string, unknown>; asOf: string; plain: Record<string, unknown> }[] = [];
+  const workload: Work[] = [];
   // BENCH_POPULATION=N: N generated applicants instead (every question answered, so every rule runs).
   const population = Number(process.env.BENCH_POPULATION ?? 0);
   const cases = population > 0
@@ -120,6 +131,11 @@ for (const file of files) {
     }
   }
   if (workload.length === 0) continue;
+  if (only !== 'counterfactuals') await againstPlain(rs, workload);
+  await counterfactualCost(rs, workload);
+}
+
+async function againstPlain(rs: PreparedRuleSet, workload: readonly Work[]): Promise<void> {
   const engine = plainEngine(rs);
   let i = 0;
   let j = 0;
@@ -158,16 +174,39 @@ for (const file of files) {
   console.error(`${rs.id}: compact ${Math.round(compact.explained)}/s (${compact.speedup.toFixed(1)}×), compact+explain ${Math.round(full.explained)}/s (${full.speedup.toFixed(1)}×)`);
 }
 
+/** Full decisions with the counterfactual search against without it; cost = without/with, median of paired rounds. */
+async function counterfactualCost(rs: PreparedRuleSet, workload: readonly Work[]): Promise<void> {
+  const decide = (w: Work, counterfactuals: boolean) => explain(rs, evaluateCompact(rs, w.facts, { asOf: w.asOf }), { counterfactuals });
+  // Only decisions that do not grant what was asked search; the share says how much of the workload pays.
+  const searching = workload.filter((w) => decide(w, true).counterfactuals !== undefined).length;
+  let a = 0;
+  let b = 0;
+  const r = await compare(
+    () => decide(workload[a++ % workload.length]!, true),
+    () => decide(workload[b++ % workload.length]!, false),
+  );
+  whatIfRows.push(`| ${rs.id} | ${workload.length} | ${searching} | ${Math.round(r.plain).toLocaleString('en')} | ${Math.round(r.explained).toLocaleString('en')} | ${r.ratio.toFixed(2)}× |`);
+  console.error(`${rs.id}: explain ${Math.round(r.plain)}/s, explain+counterfactuals ${Math.round(r.explained)}/s (${r.ratio.toFixed(2)}× cost)`);
+}
+
 console.log(`node ${process.version}, ${seconds}s per measurement, ${gc ? 'with' : 'without'} --expose-gc`);
 console.log('');
-console.log('| rule set | rules | cases | zhidu explained decisions/s | plain json-rules-engine runs/s | cost ratio |');
+if (only !== 'counterfactuals') {
+  console.log('| rule set | rules | cases | zhidu explained decisions/s | plain json-rules-engine runs/s | cost ratio |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) console.log(r);
+  console.log('');
+  console.log('Compiled evaluator, each paired with plain json-rules-engine (speed-up = compiled/plain, median of paired rounds):');
+  console.log('');
+  console.log('| rule set | compact decisions/s | compact vs plain | compact+explain decisions/s | compact+explain vs plain |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const r of compiledRows) console.log(r);
+  console.log('');
+}
+console.log('The counterfactual search, paired rounds of the full Decision with and without it (cost = without/with):');
+console.log('');
+console.log('| rule set | cases | cases searched | explain decisions/s | explain+counterfactuals decisions/s | cost |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const r of rows) console.log(r);
-console.log('');
-console.log('Compiled evaluator, each paired with plain json-rules-engine (speed-up = compiled/plain, median of paired rounds):');
-console.log('');
-console.log('| rule set | compact decisions/s | compact vs plain | compact+explain decisions/s | compact+explain vs plain |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
-for (const r of compiledRows) console.log(r);
+for (const r of whatIfRows) console.log(r);
 console.log('');
 console.log(`Heap held after loading ${files.length} rule files (${registry.ids().length} rule sets): ${(held / 1024 / 1024).toFixed(1)} MiB`);

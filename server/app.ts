@@ -7,11 +7,13 @@ import { loadRulePaths } from '../src/load/registry.js';
 import { ANNOTATIONS } from '../src/schema/ajv.js';
 import { connect, type SqlClient } from '../src/store/sql-client.js';
 import { DecisionLog } from '../src/store/decision-log.js';
+import { Checkpointer } from '../src/store/checkpointer.js';
+import { loadOrCreateSigningKey } from '../src/store/checkpoint-key.js';
 import { ApiKeys, FileKeys, loadOrCreateKeys, type KeyLookup } from './api-keys.js';
 import { Metrics } from './metrics.js';
 import { AuthFailures } from './auth-failures.js';
 import { PERMISSIONS, type ZhiduContext } from './context.js';
-import { problem, ProblemError, sendProblem, toProblem } from './problem.js';
+import { problem, problemCodeOf, ProblemError, sendProblem, toProblem } from './problem.js';
 import { parseJsonBody } from './json-body.js';
 import { addSchemas, YAML_TYPES } from './schemas.js';
 import { rulesetRoutes } from './routes/rulesets.js';
@@ -28,10 +30,13 @@ import { keyRoutes } from './routes/keys.js';
 import { caseRoutes, caseNoticeRoutes } from './routes/cases.js';
 import { CaseStore } from '../src/store/case-store.js';
 import { JobStore } from '../src/impact/job-store.js';
-import { ImpactJobRunner } from '../src/impact/job-runner.js';
+import { ImpactJobRunner, type ImpactJobs } from '../src/impact/job-runner.js';
+import { openDistributedJobs } from '../src/impact/distributed-jobs.js';
+import { queueSettings } from '../src/impact/chunk-queue.js';
 import { impactJobRoutes } from './routes/impact-jobs.js';
 import { availableParallelism } from 'node:os';
 import { VersionStore } from '../src/store/version-store.js';
+import { VersionArchive } from '../src/store/version-archive.js';
 import { LiveVersions, type LiveEvent } from '../src/versions/live-versions.js';
 import { webApp } from './web-app.js';
 
@@ -72,6 +77,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db = options.db ?? (await connect({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, timeoutMs: config.dbTimeoutMs }));
   const log = await DecisionLog.open(db, config.dbSchema);
   const metrics = new Metrics();
+  let checkpointLog = (_err: unknown): void => {};
+  const checkpointer = await Checkpointer.start(log, config.checkpoints.file, loadOrCreateSigningKey(config.checkpoints.keyFile).key, {
+    every: config.checkpoints.every,
+    intervalMs: config.checkpoints.intervalMs,
+    onError: (err) => checkpointLog(err),
+  });
   let versionLog = (_e: LiveEvent): void => {};
   const live = new LiveVersions(registry, registry.sources, await VersionStore.open(db, config.dbSchema), {
     pollMs: config.versionPollMs,
@@ -79,12 +90,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onEvent: (e) => (config.watchRules ? process.stderr.write(`[zhidu versions] ${e.message}\n`) : versionLog(e)),
   });
   await live.start();
+  // Versions served from files are kept by content hash before any decision names them.
+  const archive = await VersionArchive.open(db, config.dbSchema);
+  const clashes = await archive.keep(registry.ids().flatMap((id) => registry.versions(id)).filter((rs) => live.origin(rs.id, rs.version).origin === 'file'));
   if (config.watchRules) live.watch(config.rulesDir);
   const cases = new CaseStore(db, config.dbSchema);
   const reviews = new ReviewStore(db, config.dbSchema);
-  // Up to 4 worker threads for a large job, leaving this thread to answer requests.
-  const impactJobs = new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
-  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews, impactJobs };
+  // PostgreSQL: chunks through the queue, to every worker sharing the database. PGlite (one process):
+  // up to 4 worker threads for a large job, leaving this thread to answer requests.
+  const impactJobs: ImpactJobs =
+    config.databaseUrl && db.kind === 'postgres'
+      ? await openDistributedJobs(db, {
+          databaseUrl: config.databaseUrl,
+          schema: config.dbSchema,
+          sources: registry.sources,
+          settings: queueSettings(),
+          worker: config.impactWorker,
+          chunkRecords: config.impactChunk,
+          onError: (err) => process.stderr.write(`[zhidu impact queue] ${err.message}\n`),
+        })
+      : new ImpactJobRunner(await JobStore.open(db, config.dbSchema), registry.sources, { workers: Math.min(4, availableParallelism()), sourcesDir: registry.sources.dir });
+  const ctx: ZhiduContext = { config, registry, ruleFindings: findings, log, keys, ...(keysFile ? { keysFile } : {}), metrics, live, cases, reviews, impactJobs, archive };
 
   const app = Fastify({
     logger: options.logger ? { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) } : false,
@@ -111,7 +137,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.decorate('zhidu', ctx);
+  checkpointLog = (err) => app.log.error({ err }, `checkpoint not written to ${config.checkpoints.file}`);
   versionLog = (e) => app.log[e.kind === 'error' || e.kind === 'conflict' || e.kind === 'rejected' ? 'warn' : 'info']({ versions: e }, e.message);
+  for (const clash of clashes) {
+    versionLog({ kind: 'conflict', ruleset: clash.ruleset_id, version: clash.version, message: `规则文件 ${clash.ruleset_id}@${clash.version} 的内容已改而版本号未变；旧内容仍按内容哈希保存，旧决定照旧可查，请为新内容另起版本号` });
+  }
   app.decorateRequest('caller', null);
   addSchemas(app);
   // Responses are documented by their schemas and checked by the tests against them, but
@@ -138,10 +168,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem('ROUTE_NOT_FOUND', { found: `${request.method} ${request.url.split('?')[0]}` })));
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && String(reply.getHeader('content-type') ?? '').startsWith('application/problem+json')) {
-      const code = typeof payload === 'string' ? /"code":"([A-Z_]+)"/.exec(payload)?.[1] : undefined;
-      metrics.errors.inc({ code: code ?? 'UNKNOWN', status: String(reply.statusCode) });
-    }
+    const code = problemCodeOf(reply);
+    if (code) metrics.errors.inc({ code, status: String(reply.statusCode) });
     // A decision is tens of kilobytes of mostly Chinese text: as a string,
     // fastify measures its UTF-8 length and node then encodes it again; as a
     // buffer it is encoded once (measured: the length scan alone was 4% of
@@ -249,6 +277,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     live.stop();
     await impactJobs.close();
     await log.close();
+    // After the log: every record is committed, so the last checkpoint signs the final head.
+    await checkpointer.close();
   });
   return app;
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_NOTICE_FONT } from '../src/cases/notice-pdf.js';
+import { checkpointPaths } from '../src/store/checkpoint-paths.js';
+import { CHUNK_RECORDS } from '../src/impact/job-chunks.js';
 
 /**
  * Everything the server reads from the environment, in one place, with the
@@ -39,6 +41,8 @@ export interface Config {
   readonly dbSchema: string;
   readonly dataDir: string;
   readonly keysFile: string;
+  /** Signed checkpoints of the decision log (docs/reliability.md): key, append-only file, how often. */
+  readonly checkpoints: { readonly keyFile: string; readonly file: string; readonly every: number; readonly intervalMs: number };
   readonly limits: Limits;
   /** Fastify request logging (pino); off by default to keep the hot path lean. */
   readonly logLevel: string;
@@ -60,6 +64,13 @@ export interface Config {
   readonly noticeFontFace: string | undefined;
   /** Issuing authorities and appeal terms for notices (docs/api.md); absent file = defaults. */
   readonly noticeConfigFile: string;
+  /**
+   * With DATABASE_URL: this server also takes impact chunks from the queue (ZHIDU_IMPACT_WORKER,
+   * default on), so one server runs its jobs alone; off leaves them to `zhidu worker` processes.
+   */
+  readonly impactWorker: boolean;
+  /** Records per chunk of a distributed impact job (ZHIDU_IMPACT_CHUNK). */
+  readonly impactChunk: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -106,6 +117,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dbSchema,
     dataDir,
     keysFile: resolve(env.ZHIDU_KEYS_FILE ?? join(dataDir, 'keys.json')),
+    checkpoints: {
+      ...checkpointPaths(env, dataDir),
+      every: Math.max(1, int(env, 'ZHIDU_CHECKPOINT_EVERY', 1000)),
+      intervalMs: int(env, 'ZHIDU_CHECKPOINT_INTERVAL_MS', 60_000),
+    },
     logLevel: env.ZHIDU_LOG_LEVEL ?? 'warn',
     watchRules: env.ZHIDU_WATCH_RULES === '1' || (env.ZHIDU_WATCH_RULES === undefined && env.NODE_ENV === 'development'),
     versionPollMs: int(env, 'ZHIDU_VERSION_POLL_MS', 1000),
@@ -115,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     noticeFont: env.ZHIDU_NOTICE_FONT ?? DEFAULT_NOTICE_FONT,
     noticeFontFace: env.ZHIDU_NOTICE_FONT_FACE || undefined,
     noticeConfigFile: resolve(env.ZHIDU_NOTICE_CONFIG ?? join(dataDir, 'notice.json')),
+    impactWorker: onOff(env, 'ZHIDU_IMPACT_WORKER', true),
+    impactChunk: Math.max(1, int(env, 'ZHIDU_IMPACT_CHUNK', CHUNK_RECORDS)),
     limits: {
       bodyBytes: int(env, 'ZHIDU_BODY_LIMIT', DEFAULT_LIMITS.bodyBytes),
       batchBodyBytes: int(env, 'ZHIDU_BATCH_BODY_LIMIT', DEFAULT_LIMITS.batchBodyBytes),

@@ -1,3 +1,4 @@
+import type { VersionArchive } from '../src/store/version-archive.js';
 import type { Config } from './config.js';
 import type { ReviewStore } from '../src/store/review-store.js';
 import type { Registry } from '../src/load/registry.js';
@@ -7,7 +8,7 @@ import type { KeyLookup, Caller, Role } from './api-keys.js';
 import type { Metrics } from './metrics.js';
 import type { LiveVersions } from '../src/versions/live-versions.js';
 import type { CaseStore } from '../src/store/case-store.js';
-import type { ImpactJobRunner } from '../src/impact/job-runner.js';
+import type { ImpactJobs } from '../src/impact/job-runner.js';
 
 /** What every route handler shares: built once in buildApp. */
 export interface ZhiduContext {
@@ -27,7 +28,9 @@ export interface ZhiduContext {
   /** Four-eyes review steps of rule-set versions (append-only). */
   readonly reviews: ReviewStore;
   /** Impact jobs: run in the background, progress and reports in the database. */
-  readonly impactJobs: ImpactJobRunner;
+  readonly impactJobs: ImpactJobs;
+  /** Every version served from files, by content hash, kept for good: records stay readable after their file changes. */
+  readonly archive: VersionArchive;
 }
 
 /** Who may do what. */

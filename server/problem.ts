@@ -2,6 +2,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ERRORS, formatMessage, type ErrorCode, type MessageParams } from '../src/errors/catalogue.js';
 import { ZhiduError, type FactViolation } from '../src/errors/finding.js';
+import { errorPointer, errorsText } from '../src/schema/ajv-error.js';
+import { StoreUnavailable } from '../src/store/store-unavailable.js';
+import { StoreTimeout } from '../src/store/store-timeout.js';
 
 /** RFC 9457 problem details, with zhidu's stable code and both languages. */
 export interface Problem {
@@ -63,28 +66,20 @@ export function fromZhiduError(err: ZhiduError, root = ''): Problem {
   });
 }
 
-/** The log is down: the caller is told so, never handed an unrecorded decision. */
-export class StoreUnavailable extends Error {
-  constructor(override readonly cause: unknown) {
-    super('decision log unavailable');
-  }
+/** A database that did not answer in time is told apart from one that is not there. */
+export function storeProblem(err: StoreUnavailable): Problem {
+  return err.cause instanceof StoreTimeout ? problem('STORE_TIMEOUT', { expected: err.cause.timeoutMs }) : problem('STORE_UNAVAILABLE');
 }
 
 /** Map anything thrown in a request to a problem (unknown errors become 500 with a reference id). */
 export function toProblem(err: unknown, request: FastifyRequest): Problem {
   if (err instanceof ProblemError) return err.problem;
   if (err instanceof ZhiduError) return fromZhiduError(err);
-  if (err instanceof StoreUnavailable) return problem('STORE_UNAVAILABLE');
+  if (err instanceof StoreUnavailable) return storeProblem(err);
   const e = err as FastifyError & { validation?: Array<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }> };
   if (e.validation) {
-    const list = e.validation.map((v) => {
-      const extra = v.keyword === 'additionalProperties' ? ` (${String(v.params.additionalProperty)})` : v.keyword === 'required' ? ` (${String(v.params.missingProperty)})` : '';
-      const pointer = v.keyword === 'required' ? `${v.instancePath}/${String(v.params.missingProperty)}` : v.keyword === 'additionalProperties' ? `${v.instancePath}/${String(v.params.additionalProperty)}` : v.instancePath;
-      return { pointer, text: `${v.message ?? v.keyword}${extra}` };
-    });
-    const where = e.validationContext ?? 'body';
-    const detail = list.map((l) => `${where}${l.pointer}: ${l.text}`).join('; ');
-    return problem('REQUEST_INVALID', { detail }, { pointer: list[0]?.pointer ?? '' });
+    const first = e.validation[0];
+    return problem('REQUEST_INVALID', { detail: errorsText(e.validation, e.validationContext ?? 'body') }, { pointer: first ? errorPointer(first) : '' });
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -121,7 +116,15 @@ export function toProblem(err: unknown, request: FastifyRequest): Problem {
   return problem('INTERNAL', { key: ref });
 }
 
+/** The code each reply was answered with, for the error metrics: read from the problem itself, not parsed back out of the payload. */
+const sentCodes = new WeakMap<FastifyReply, ErrorCode>();
+
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   p.instance ??= reply.request.url;
+  sentCodes.set(reply, p.code);
   return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+export function problemCodeOf(reply: FastifyReply): ErrorCode | undefined {
+  return sentCodes.get(reply);
 }

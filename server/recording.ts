@@ -4,7 +4,7 @@ import { evaluateCompact, explain } from '../src/eval/evaluate.js';
 import { decisionContent, newId, type PendingRecord } from '../src/store/log-record.js';
 import type { ZhiduContext } from './context.js';
 import type { Caller } from './api-keys.js';
-import { StoreUnavailable } from './problem.js';
+import { StoreUnavailable } from '../src/store/store-unavailable.js';
 import { outcomeLabel } from './metrics.js';
 
 export interface Recorded {
@@ -37,8 +37,8 @@ export async function recordAll(ctx: ZhiduContext, prepared: readonly { record: 
   try {
     await Promise.all(prepared.map((p) => ctx.log.append(p.record)));
   } catch (err) {
-    ctx.metrics.logFailures.inc({});
-    throw new StoreUnavailable(err);
+    if (err instanceof StoreUnavailable) ctx.metrics.logFailures.inc();
+    throw err;
   }
   return prepared.map(({ record, decision: d }) => {
     const c = record.content;

@@ -1,8 +1,6 @@
 import { describe, it, expect, afterAll } from 'vitest';
-import { mkdtempSync, copyFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { startTestApp, stopTestApp, as, openDb, uniqueSchema, RULESET, type TestServer } from './api/harness.js';
+import { readFileSync } from 'node:fs';
+import { startTestApp, stopTestApp, as, openDb, uniqueSchema, copyRules as rulesDir, RULESET, SUBSIDY_FILES, V11, V11_TESTS, type TestServer } from './api/harness.js';
 import { compileCount } from '../src/eval/compile.js';
 import { loadRuleSet } from '../src/load/load-rule-set.js';
 import { SourceTexts } from '../src/load/source-texts.js';
@@ -14,16 +12,7 @@ import { SourceTexts } from '../src/load/source-texts.js';
  * that picks the version up from the database does not compile it again.
  * Counted through compileCount(), which compileRuleSet increments.
  */
-const V1 = 'test/fixtures/good/committee-subsidy.yaml';
-const V11 = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.yaml', 'utf8');
-const V11_TESTS = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.test.yaml', 'utf8');
-
-function rulesDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'zhidu-rules-'));
-  copyFileSync(V1, join(dir, 'committee-subsidy.yaml'));
-  copyFileSync('test/fixtures/good/committee-subsidy.test.yaml', join(dir, 'committee-subsidy.test.yaml'));
-  return dir;
-}
+const [V1] = SUBSIDY_FILES;
 
 const servers: TestServer[] = [];
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { loadRulePaths, loadSuite, testFileFor, evaluate, ZhiduError } from '../
 import type { Decision } from '../src/index.js';
 import { favourableValues } from '../src/decision/counterfactual.js';
 import { asDecimal } from '../src/eval/decimal.js';
+import { evaluateCompact, explain } from '../src/eval/evaluate.js';
 
 /**
  * Counterfactuals checked from outside the module that proposes them: for every
@@ -79,6 +80,14 @@ describe('counterfactual wording and data', () => {
     const cf = d.counterfactuals?.find((c) => c.changes.length === 1 && c.changes[0]?.fact === 'work_years');
     expect(cf?.changes[0]).toMatchObject({ fact: 'work_years', from: 1, to: 2, relation: 'at_least' });
     expect(cf?.text).toBe('若现职工作或经营年限（满周年）达到 2 年，可满足“合法固定住所和稳定职业或生活来源（二(二)1）”，结论为：准予落户（迁入）。');
+  });
+
+  it('explain without the search (the benchmark baseline) is the same decision minus counterfactuals', async () => {
+    const facts = { ...base, work_start_date: '2023-01-01', stable_income_monthly: '0', local_minimum_living_standard: '800' };
+    const compact = evaluateCompact(rs, facts, { asOf: '2024-06-01' });
+    const { counterfactuals, ...rest } = explain(rs, compact);
+    expect(counterfactuals?.length).toBeGreaterThan(0);
+    expect(explain(rs, evaluateCompact(rs, facts, { asOf: '2024-06-01' }), { counterfactuals: false })).toEqual(rest);
   });
 
   it('a granted decision carries no counterfactuals key at all', async () => {

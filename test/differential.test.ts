@@ -116,7 +116,9 @@ describe('differential: compiled evaluator against json-rules-engine', () => {
       expect(differences.slice(0, 5)).toEqual([]);
       // Not vacuous: most applicants were decided and compared, with rules decided both ways.
       expect(tally.compared).toBeGreaterThan(cases / 2 + GENERATED / 2);
-      expect(tally.decided).toBeGreaterThan(tally.compared);
+      // The semantics fixtures are one or two rules built around unknown branches: there, at least
+      // one decided rule per two applicants; in the bundled rule sets, more than one per applicant.
+      expect(tally.decided).toBeGreaterThan(file.startsWith('rules') ? tally.compared : tally.compared / 2);
     });
   }
 });

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { parse } from 'yaml';
 import { loadRuleSet, SourceTexts, evaluate, ZhiduError, type PreparedRuleSet, type Decision } from '../src/index.js';
 import { plainPathResolver, parsePath } from '../src/eval/path-resolver.js';
 import { traceCondition, conditionTemplate } from '../src/decision/condition-trace.js';
@@ -8,7 +9,6 @@ import { runSuite } from '../src/testing/run-suite.js';
 import { Registry } from '../src/load/registry.js';
 
 const sources = new SourceTexts('rules/sources');
-const cite = '{ file: 004_44ebc9396ef4097f.txt, lines: [45, 45], clause: 第2篇 三(一) }';
 
 function load(yaml: string, file = 'inline.yaml'): PreparedRuleSet {
   const r = loadRuleSet(file, yaml, { sources });
@@ -16,19 +16,27 @@ function load(yaml: string, file = 'inline.yaml'): PreparedRuleSet {
   return r.ruleSet;
 }
 
-const SPLIT_FILE = 'test/fixtures/semantics/split.yaml';
-const SPLIT = load(readFileSync(SPLIT_FILE, 'utf8'));;
+const SEMANTICS = 'test/fixtures/semantics';
+const SPLIT = load(readFileSync(`${SEMANTICS}/split.yaml`, 'utf8'));
 
 const rule = (d: Decision, id: string) => d.rules.find((r) => r.id === id)?.result;
 
-describe('engine semantics as suite cases (test/fixtures/semantics/split.test.yaml)', () => {
-  it('every case passes, and there are as many as the file lists', async () => {
-    const file = 'test/fixtures/semantics/split.test.yaml';
-    const result = await runSuite(file, new Registry(sources), { ruleSet: SPLIT, text: readFileSync(file, 'utf8') });
-    expect(result.findings).toEqual([]);
-    expect(result.cases.filter((c) => !c.ok).map((c) => `${c.line} ${c.name}: ${c.failures.join('; ')}`)).toEqual([]);
-    expect(result.cases).toHaveLength(9);
+describe('engine semantics as suite cases (test/fixtures/semantics/*.test.yaml)', () => {
+  const suites = readdirSync(SEMANTICS).filter((f) => f.endsWith('.test.yaml'));
+  it('cover every semantics rule set that has cases', () => {
+    expect(suites.sort()).toEqual(['branch', 'conflict', 'matters', 'nested-branch', 'priority', 'split'].map((n) => `${n}.test.yaml`));
   });
+  for (const name of suites) {
+    it(`${name}: every case passes, and all the file lists ran`, async () => {
+      const file = `${SEMANTICS}/${name}`;
+      const text = readFileSync(file, 'utf8');
+      const ruleSet = load(readFileSync(file.replace(/\.test\.yaml$/, '.yaml'), 'utf8'), file.replace(/\.test\.yaml$/, '.yaml'));
+      const result = await runSuite(file, new Registry(sources), { ruleSet, text });
+      expect(result.findings).toEqual([]);
+      expect(result.cases.filter((c) => !c.ok).map((c) => `${c.line} ${c.name}: ${c.failures.join('; ')}`)).toEqual([]);
+      expect(result.cases).toHaveLength((parse(text) as { cases: unknown[] }).cases.length);
+    });
+  }
 });
 
 describe('exact decimal arithmetic', () => {
@@ -64,59 +72,6 @@ describe('missing, zero and false are three different things', () => {
     const asked = d.missing.map((m) => m.fact);
     expect(asked).toContain('b');
     expect(asked).not.toContain('a');
-  });
-  it('facts under a branch already decided false are not asked for', async () => {
-    const rs = load(`
-id: branch
-title: 分支
-version: 1.0.0
-effective_from: null
-source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
-inputs: { type: object, properties: { months: { type: number, title: 工期 }, mode: { type: string, title: 方式 }, first: { type: number, title: 第一期 } } }
-outputs: { ok: { title: 合规, type: boolean } }
-outcome: ok
-rules:
-  - id: plan_ok
-    title: 合规
-    when:
-      any:
-        - all: [ { fact: months, operator: lessThanInclusive, value: 6 }, { fact: mode, operator: equal, value: lump_sum } ]
-        - all: [ { fact: months, operator: greaterThan, value: 6 }, { fact: first, operator: equal, value: 50 } ]
-    then: { ok: true }
-    citation: ${cite}
-    reason: 合规
-`);
-    const d = await evaluate(rs, { months: 6 }, { asOf: '2024-01-01' });
-    expect(d.status).toBe('undetermined');
-    expect(d.missing.map((m) => m.fact)).toEqual(['mode']);
-  });
-  it('facts under a nested branch already decided are not asked for', async () => {
-    const rs = load(`
-id: branch
-title: 分支
-version: 1.0.0
-effective_from: null
-source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
-inputs:
-  type: object
-  properties:
-    flag: { type: boolean, title: 标志 }
-    x: { type: integer, title: 甲数 }
-    y: { type: integer, title: 乙数 }
-outputs:
-  ok: { title: 合规, type: boolean }
-outcome: ok
-rules:
-  - id: r
-    title: 规则
-    when: { any: [ { all: [ { fact: flag, operator: equal, value: true }, { fact: x, operator: greaterThan, value: 1 } ] }, { fact: y, operator: equal, value: 1 } ] }
-    then: { ok: true }
-    citation: ${cite}
-    reason: 成立。
-`);
-    const d = await evaluate(rs, { flag: false }, { asOf: '2024-01-01' });
-    expect(d.status).toBe('undetermined');
-    expect(d.missing.map((m) => m.fact)).toEqual(['y']);
   });
   it('false is a value, and a failed not() names the condition that should not hold', async () => {
     const no = await evaluate(SPLIT, { total: 1, has_contract: false }, { asOf: '2024-01-01' });
@@ -183,48 +138,6 @@ describe('facts are checked against the input schema first', () => {
   });
 });
 
-describe('outputs', () => {
-  it('the higher-priority rule wins', async () => {
-    const d = await evaluate(SPLIT, { total: 1, count: 9 }, { asOf: '2024-01-01' });
-    expect(d.outputs.level).toMatchObject({ status: 'set', value: 'A', rules: ['level_a'] });
-  });
-  it('a lower-priority holding rule does not decide while a higher one is unknown', async () => {
-    const rs = load(`
-id: prio
-title: 优先
-version: 1.0.0
-effective_from: null
-source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
-inputs: { type: object, properties: { x: { type: integer, title: X }, y: { type: integer, title: Y } } }
-outputs: { level: { title: 等级, type: string } }
-outcome: level
-rules:
-  - { id: hi, title: 高, priority: 5, when: { all: [ { fact: x, operator: equal, value: 1 } ] }, then: { level: H }, citation: ${cite}, reason: 高 }
-  - { id: lo, title: 低, when: { all: [ { fact: y, operator: equal, value: 1 } ] }, then: { level: L }, citation: ${cite}, reason: 低 }
-`);
-    const d = await evaluate(rs, { y: 1 }, { asOf: '2024-01-01' });
-    expect(d.status).toBe('undetermined');
-    expect(d.missing.map((m) => m.fact)).toEqual(['x']);
-  });
-  it('equal-priority rules that disagree are a 422, not a silent pick', async () => {
-    const rs = load(`
-id: clash
-title: 冲突
-version: 1.0.0
-effective_from: null
-source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
-inputs: { type: object, properties: { x: { type: integer, title: X } } }
-outputs: { level: { title: 等级, type: string } }
-outcome: level
-rules:
-  - { id: one, title: 一, when: { all: [ { fact: x, operator: greaterThan, value: 0 } ] }, then: { level: A }, citation: ${cite}, reason: 一 }
-  - { id: two, title: 二, when: { all: [ { fact: x, operator: greaterThan, value: 1 } ] }, then: { level: B }, citation: ${cite}, reason: 二 }
-`);
-    await expect(evaluate(rs, { x: 5 }, { asOf: '2024-01-01' })).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT', status: 422 });
-    await expect(evaluate(rs, { x: 1 }, { asOf: '2024-01-01' })).resolves.toMatchObject({ outcome: { value: 'A' } });
-  });
-});
-
 describe('fresh state per evaluation', () => {
   it('concurrent evaluations do not see each other, and the loaded rule set is frozen', async () => {
     const runs = await Promise.all(Array.from({ length: 50 }, (_, i) => evaluate(SPLIT, { total: i * 10 }, { asOf: '2024-01-01' })));
@@ -272,67 +185,8 @@ describe('hostile YAML', () => {
   });
 });
 
-describe('selector facts', () => {
-  it('a rule failing only on a selector fact did not apply and is not a failed pathway', async () => {
-    const rs = load(`
-id: matters
-title: 事项
-version: 1.0.0
-effective_from: null
-source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
-inputs:
-  type: object
-  required: [matter]
-  properties:
-    matter: { type: string, title: 事项, enum: [buy, sell], x-selector: true }
-    area: { type: number, title: 面积 }
-outputs: { ok: { title: 合规, type: boolean, default: false } }
-outcome: ok
-rules:
-  - { id: buy_ok, title: 购买, when: { all: [ { fact: matter, operator: equal, value: buy }, { fact: area, operator: lessThan, value: 60 } ] }, then: { ok: true }, citation: ${cite}, reason: 可购买 }
-  - { id: sell_ok, title: 出售, when: { all: [ { fact: matter, operator: equal, value: sell }, { fact: area, operator: lessThan, value: 90 } ] }, then: { ok: true }, citation: ${cite}, reason: 可出售 }
-`);
-    const d = await evaluate(rs, { matter: 'buy', area: 70 }, { asOf: '2024-01-01' });
-    expect(d.failed.map((f) => f.rule)).toEqual(['buy_ok']);
-    expect(d.rules.find((r) => r.id === 'sell_ok')?.result).toBe('false');
-  });
-});
-
 describe('what a reason cannot fill in, it names', () => {
-  const rs = load(`
-id: pending
-title: 待补
-version: 1.0.0
-effective_from: null
-source: { document: B, file: 004_44ebc9396ef4097f.txt, lines: [45, 45] }
-inputs:
-  type: object
-  required: [eligible]
-  properties:
-    eligible: { type: boolean, title: 符合条件 }
-    amount: { type: string, format: decimal, title: 申报金额 }
-    limit: { type: string, format: decimal, title: 限额 }
-derived:
-  - { id: doubled, title: 两倍金额, type: decimal, formula: "amount * 2" }
-outputs:
-  ok: { title: 结论, type: boolean }
-  total: { title: 合计, type: decimal, x-unit: 元 }
-outcome: ok
-rules:
-  - id: grant
-    title: 发放
-    when: { all: [ { fact: eligible, operator: equal, value: true } ] }
-    then: { ok: true, total: { formula: "doubled" } }
-    citation: ${cite}
-    reason: 合计{{total}}，申报{{amount}}，两倍{{doubled}}。
-  - id: over_limit
-    title: 超限
-    when: { all: [ { fact: amount, operator: greaterThan, value: { fact: limit } } ] }
-    then: { ok: false }
-    priority: 2
-    citation: ${cite}
-    reason: 超限。
-`);
+  const rs = load(readFileSync(`${SEMANTICS}/pending.yaml`, 'utf8'), `${SEMANTICS}/pending.yaml`);
 
   it('a missing input reads 未提供, a value that needs it names it, and a fact compared with an unknown one shows no empty brackets', async () => {
     const d = await evaluate(rs, { eligible: true }, { asOf: '2024-01-01' });
@@ -340,7 +194,7 @@ rules:
     const over = d.rules.find((r) => r.id === 'over_limit');
     expect(over?.condition.kind === 'all' && over.condition.children[0]?.kind === 'fact' ? over.condition.children[0].text : '').toBe('申报金额应大于 限额');
     const known = await evaluate(rs, { eligible: true, amount: '5', limit: '10' }, { asOf: '2024-01-01' });
-    expect(known.reasons.find((r) => r.rule === 'grant')?.text).toBe('合计10 元，申报5，两倍10。');
+    expect(known.reasons.find((r) => r.rule === 'grant')?.text).toBe('合计 10 元，申报 5，两倍 10。');
     const over2 = known.rules.find((r) => r.id === 'over_limit');
     expect(over2?.condition.kind === 'all' && over2.condition.children[0]?.kind === 'fact' ? over2.condition.children[0].text : '').toBe('申报金额应大于 限额（10）');
   });

@@ -112,7 +112,8 @@ describe('display', () => {
     const out = d.outputs.hs_federal_share_percent;
     expect(out?.value).toBe('36.66666666666666666666666666666666666667');
     expect(out?.display).toBe('36.67%');
-    expect(d.reasons.map((r) => r.text).join('')).toContain('占 36.67%，地方政府 1.9 美元 占 63.33%');
+    // Money (美元) to the cent: the facts 1.1 and 1.9 read 1.10 and 1.90.
+    expect(d.reasons.map((r) => r.text).join('')).toContain('总经费 3 美元 中，联邦政府 1.10 美元 占 36.67%，地方政府 1.90 美元 占 63.33%');
   });
   it('names the headline granted, refused or pending (outcome_kind)', async () => {
     const refused = await evaluate(rs, rented, { asOf: '2024-07-01' });

@@ -51,6 +51,20 @@ describe('zhidu lint on the bad fixtures in test/fixtures/lint', () => {
     expect(report.findings.filter((f) => f.code.startsWith('LINT_BAND'))).toEqual([]);
   });
 
+  it('counts narrower terms on yes/no facts when looking for a gap: closed where they are jointly exhaustive, reported where one combination is left open', async () => {
+    // head-start 五(三): in 2,500–10,000 USD either 托收承付 holds (异地 and 商品交易) or only 委托收款
+    // (同城, or not a commodity transaction): every combination is covered, so there is no gap there.
+    const text = readFileSync('rules/head-start.yaml', 'utf8');
+    const sources = new SourceTexts('rules/sources');
+    const whole = await lintText('head-start.yaml', text, { sources });
+    expect(whole.findings.filter((f) => f.code === 'LINT_BAND_GAP').map((f) => f.message)).toEqual([]);
+    // Drop the "not a commodity transaction" branch: 异地, non-commodity, 2,500–10,000 USD now decides nothing.
+    const open = text.replace('            - { fact: commodity_transaction, operator: equal, value: false }\n', '');
+    expect(open).not.toBe(text);
+    const gaps = (await lintText('head-start.yaml', open, { sources })).findings.filter((f) => f.code === 'LINT_BAND_GAP');
+    expect(gaps.map((f) => f.message)).toEqual([expect.stringContaining('2500 至 10000')]);
+  });
+
   it('says a rule set without tests has none, and reports load errors instead of linting', async () => {
     const text = readFileSync('test/fixtures/good/committee-subsidy.yaml', 'utf8');
     const untested = await lintText('x.yaml', text, { sources: new SourceTexts('rules/sources') });

@@ -73,7 +73,9 @@ export const api = {
   rulesets: () => request('GET', '/v1/rulesets'),
   ruleset: (id) => request('GET', `/v1/rulesets/${enc(id)}`),
   // The evaluate page shows outcome, reasons, failed conditions, missing facts and ambiguities: the summary level.
-  evaluate: (id, facts, asOf) => request('POST', `/v1/rulesets/${enc(id)}/evaluate?explain=summary`, asOf ? { facts, as_of: asOf } : { facts }),
+  evaluate: (id, facts, asOf) => request('POST', `/v1/rulesets/${enc(id)}/evaluate?explain=summary`, withAsOf({ facts }, asOf)),
+  // The form's 评估: decided the same, recorded nowhere (only what is submitted goes into the log).
+  preview: (id, facts, asOf) => request('POST', `/v1/rulesets/${enc(id)}/evaluate?explain=summary&record=false`, withAsOf({ facts }, asOf)),
   source: (file, from, to) => request('GET', `/v1/sources/${enc(file)}?from=${from}&to=${to}`),
   decision: (id) => request('GET', `/v1/decisions/${enc(id)}`),
   decisions: (query) => {

@@ -86,6 +86,29 @@ export function renderDecision(decision, { id, ruleset, headingLevel = 2 } = {})
     ),
   );
 
+  // Still to check (尚待核实): per pathway that may yet hold or fail, the conditions still
+  // unknown and the facts to ask — from the decision's grounds, so nothing is guessed here.
+  const pendingGrounds = (decision.grounds || []).filter((g) => g.pathway && g.pending?.length);
+  if (pendingGrounds.length) {
+    out.appendChild(
+      h(
+        'section',
+        { class: 'pending-grounds', 'aria-labelledby': `pg-${n}`, dataset: { testid: 'pending-grounds' } },
+        h(H2, { id: `pg-${n}` }, '尚待核实'),
+        pendingGrounds.map((g) =>
+          h(
+            'article',
+            { class: 'pending-ground', dataset: { rule: g.rule } },
+            h(`h${headingLevel + 2}`, {}, g.title, ' ', citationButton(g.citation)),
+            g.unmet?.length ? h('p', { class: 'unmet' }, `不符合：${g.unmet.map((c) => c.text).join('；')}`) : null,
+            h('ul', {}, g.pending.map((c) => h('li', { dataset: { fact: c.fact } }, c.text))),
+            g.ask?.length ? h('p', { class: 'ask' }, `需询问：${g.ask.map((a) => a.title).join('、')}`) : null,
+          ),
+        ),
+      ),
+    );
+  }
+
   // Why not: the pathways that could have decided the headline, each failing condition
   // with the applicant's value and what the rule requires; then the other rules that did
   // not hold; rules that failed on the case frame (e.g. a different matter) are counted only.

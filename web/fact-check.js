@@ -4,11 +4,11 @@
 
 import { normaliseAnswer } from './input-normalise.js';
 import { expectedWords, factLabel, foundWords } from './fact-words.js';
+import { DECIMAL_TEXT as DECIMAL } from './decimal-text.js';
+import { withUnit } from './number-words.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INTEGER = /^-?\d+$/;
-// As the server's `decimal` format (src/schema/ajv.ts): no leading zeros, no exponent.
-const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
 // Until /app/messages.json arrives: the catalogue's texts (src/errors/catalogue.ts).
 let templates = {
@@ -92,13 +92,13 @@ export function checkAnswer(name, prop, raw, required) {
 
 /** Human range text for a numeric question: "0 至 20 届". */
 export function rangeText(prop) {
-  const unit = prop['x-unit'] ? ` ${prop['x-unit']}` : '';
+  const u = (n) => withUnit(String(n), prop['x-unit']);
   const lo = prop.minimum ?? prop.exclusiveMinimum;
   const hi = prop.maximum ?? prop.exclusiveMaximum;
   const loWord = prop.exclusiveMinimum !== undefined ? '（不含）' : '';
   const hiWord = prop.exclusiveMaximum !== undefined ? '（不含）' : '';
-  if (lo !== undefined && hi !== undefined) return `${lo}${loWord} 至 ${hi}${hiWord}${unit}`;
-  if (lo !== undefined) return `${loWord ? '大于' : '不小于'} ${lo}${unit}`;
-  if (hi !== undefined) return `${hiWord ? '小于' : '不大于'} ${hi}${unit}`;
+  if (lo !== undefined && hi !== undefined) return `${lo}${loWord} 至 ${u(hi)}${hiWord}`;
+  if (lo !== undefined) return `${loWord ? '大于' : '不小于'} ${u(lo)}`;
+  if (hi !== undefined) return `${hiWord ? '小于' : '不大于'} ${u(hi)}`;
   return '';
 }

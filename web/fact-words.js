@@ -4,6 +4,8 @@
 // the same sentence; it lives under web/ because the browser can load only what
 // the web app serves, and it is plain ES with no DOM so Node imports it too.
 
+import { withUnit } from './number-words.js';
+
 const BOOLEAN_ZH = '“是”或“否”';
 
 /** The label a caseworker knows a fact by: its title, else its id (ids only where a rule set gives no title). */
@@ -41,16 +43,16 @@ function choices(prop) {
 export function expectedWords(prop, kind = 'type') {
   const p = prop || {};
   const unit = unitOf(p);
-  const u = unit ? ` ${unit}` : '';
+  const u = (n) => withUnit(String(n), unit);
   switch (kind) {
     case 'minimum':
-      return { zh: `不小于 ${p.minimum}${u}`, en: `>= ${p.minimum}` };
+      return { zh: `不小于 ${u(p.minimum)}`, en: `>= ${p.minimum}` };
     case 'maximum':
-      return { zh: `不大于 ${p.maximum}${u}`, en: `<= ${p.maximum}` };
+      return { zh: `不大于 ${u(p.maximum)}`, en: `<= ${p.maximum}` };
     case 'exclusiveMinimum':
-      return { zh: `大于 ${p.exclusiveMinimum}${u}`, en: `> ${p.exclusiveMinimum}` };
+      return { zh: `大于 ${u(p.exclusiveMinimum)}`, en: `> ${p.exclusiveMinimum}` };
     case 'exclusiveMaximum':
-      return { zh: `小于 ${p.exclusiveMaximum}${u}`, en: `< ${p.exclusiveMaximum}` };
+      return { zh: `小于 ${u(p.exclusiveMaximum)}`, en: `< ${p.exclusiveMaximum}` };
     case 'maxLength':
       return { zh: `不超过 ${p.maxLength} 个字`, en: `at most ${p.maxLength} characters` };
     case 'pattern':
@@ -63,12 +65,12 @@ export function expectedWords(prop, kind = 'type') {
     return { zh: `以下之一：${c.zh}`, en: `one of ${c.en}` };
   }
   if (p.format === 'date') return { zh: '日期，如 2025-06-01 或 2025年6月1日', en: 'a date YYYY-MM-DD' };
-  if (p.format === 'decimal') return { zh: `数字，如 1200.50${unit ? ` ${unit}` : ''}`, en: 'a decimal number string' };
+  if (p.format === 'decimal') return { zh: `数字，如 ${u('1200.50')}`, en: 'a decimal number string' };
   switch (p.type) {
     case 'integer':
-      return { zh: `整数，如 ${exampleOf(p)}${u}`, en: 'integer' };
+      return { zh: `整数，如 ${u(exampleOf(p))}`, en: 'integer' };
     case 'number':
-      return { zh: `数字，如 ${exampleOf(p)}${u}`, en: 'number' };
+      return { zh: `数字，如 ${u(exampleOf(p))}`, en: 'number' };
     case 'boolean':
       return { zh: BOOLEAN_ZH, en: 'boolean' };
     default:

@@ -7,16 +7,18 @@ import { decisionContent, newId, outcomeKey, pending, type DeterminationContent 
 import type { Decision } from '../../src/generated/decision.js';
 import type { PreparedRuleSet } from '../../src/load/prepared-rule-set.js';
 import { api, problemResponses } from '../schemas.js';
-import { fail, problem, ProblemError, StoreUnavailable } from '../problem.js';
+import { fail, problem, ProblemError } from '../problem.js';
+import { StoreUnavailable, unavailable } from '../../src/store/store-unavailable.js';
+import { phrase, type Phrase } from '../../src/errors/catalogue.js';
 import { PERMISSIONS } from '../context.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 import { buildNotice, loadNoticeConfig, type Notice } from '../../src/cases/notice.js';
 import { rederive } from '../../src/store/rederive.js';
-import { versionLookup } from './decisions.js';
+import { explainedRecord } from './decisions.js';
 import { NoticeFontMissing, renderNoticePdf } from '../../src/cases/notice-pdf.js';
 
-export const STATE_TITLES: Record<CaseState, string> = { draft: '草稿', submitted: '已提交', overridden: '已改判', closed: '已办结' };
+const STATE_WORDS: Record<CaseState, Phrase> = { draft: phrase('CASE_DRAFT'), submitted: phrase('CASE_SUBMITTED'), overridden: phrase('CASE_OVERRIDDEN'), closed: phrase('CASE_CLOSED') };
 
 const caseParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } } as const;
 const security = [{ apiKey: [] }];
@@ -93,17 +95,18 @@ export function outcomeChoices(rs: PreparedRuleSet): Map<string, string> {
   return choices;
 }
 
+/** The case store shares the log's database: when it cannot be reached, the answer is the same 503. */
+function storeCall<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    throw unavailable(err);
+  });
+}
+
 function machineDisplay(d: Decision): string | null {
   if (d.status === 'undetermined') return '待补正（尚缺事实）';
   return d.outcome.display ?? (typeof d.outcome.value === 'string' ? d.outcome.value : JSON.stringify(d.outcome.value));
 }
 
-function storeCall<T>(p: Promise<T>): Promise<T> {
-  return p.catch((err: unknown) => {
-    if (err instanceof ProblemError) throw err;
-    throw new StoreUnavailable(err);
-  });
-}
 
 export async function caseRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.zhidu;
@@ -148,7 +151,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   };
 
   /** The case, if the caller may change it and it is in one of the states the change needs. */
-  const loadForChange = async (request: FastifyRequest<{ Params: { id: string } }>, states: readonly CaseState[], what: string): Promise<CaseRow> => {
+  const loadForChange = async (request: FastifyRequest<{ Params: { id: string } }>, states: readonly CaseState[], what: Phrase): Promise<CaseRow> => {
     const row = await load(request.params.id);
     const caller = request.caller as Caller;
     if (!mayChange(caller, row)) fail('CASE_NOT_OWNER', { key: row.case_no, found: row.caseworker });
@@ -156,8 +159,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     return row;
   };
 
-  const stateConflict = (row: CaseRow, states: readonly CaseState[], what: string): never =>
-    fail('CASE_STATE', { key: row.case_no, found: STATE_TITLES[row.state], detail: what, expected: states.join(' | ') });
+  const stateConflict = (row: CaseRow, states: readonly CaseState[], what: Phrase): never =>
+    fail('CASE_STATE', { key: row.case_no, found: STATE_WORDS[row.state], detail: what, expected: states.join(' | ') });
 
   app.post<{ Body: { ruleset: string; applicant: ApplicantInput } }>(
     '/v1/cases',
@@ -218,13 +221,13 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       }
       const bound = (v: string | undefined, name: 'from' | 'to') => {
         if (!v) return undefined;
-        if (!DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00+08:00`))) fail('REQUEST_INVALID', { detail: `${name} 应为 YYYY-MM-DD，现为 ${JSON.stringify(v)}` }, { pointer: `/${name}` });
+        if (!DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00+08:00`))) fail('REQUEST_INVALID', { detail: phrase('QUERY_DATE', { key: name, found: JSON.stringify(v) }) }, { pointer: `/${name}` });
         // A date means that day at the window (China Standard Time), `to` inclusive.
         const t = Date.parse(`${v}T00:00:00+08:00`);
         return new Date(name === 'to' ? t + 86_400_000 : t).toISOString();
       };
       const limit = q.limit ? Number(q.limit) : 50;
-      if (limit > 200) fail('REQUEST_INVALID', { detail: 'limit 最大为 200' }, { pointer: '/limit' });
+      if (limit > 200) fail('REQUEST_INVALID', { detail: phrase('QUERY_LIMIT', { key: 'limit', expected: 200 }) }, { pointer: '/limit' });
       const page = await storeCall(
         ctx.cases.list({
           name: q.name?.trim() || undefined,
@@ -273,7 +276,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const row = await loadForChange(request, ['draft'], '修改草稿');
+      const row = await loadForChange(request, ['draft'], phrase('CASE_EDIT'));
       const a = request.body.applicant ? checkApplicant(request.body.applicant, '/applicant') : {};
       const updated = await storeCall(
         ctx.cases.updateDraft(row.id, {
@@ -283,7 +286,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           now: new Date().toISOString(),
         }),
       );
-      if (!updated) return stateConflict(await load(row.id), ['draft'], '修改草稿');
+      if (!updated) return stateConflict(await load(row.id), ['draft'], phrase('CASE_EDIT'));
       return view(updated, request.caller as Caller, true);
     },
   );
@@ -302,13 +305,13 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const row = await loadForChange(request, ['draft'], '评估');
+      const row = await loadForChange(request, ['draft'], phrase('CASE_EVALUATE'));
       const asOf = request.body.as_of ?? today();
       const decision = await evaluate(ctx.registry.inForce(row.ruleset_id, asOf), request.body.facts, { asOf });
       const updated = await storeCall(
         ctx.cases.updateDraft(row.id, { ...(request.body.answers !== undefined ? { answers: request.body.answers } : {}), as_of: request.body.as_of ?? null, now: new Date().toISOString() }),
       );
-      if (!updated) return stateConflict(await load(row.id), ['draft'], '评估');
+      if (!updated) return stateConflict(await load(row.id), ['draft'], phrase('CASE_EVALUATE'));
       return { case: view(updated, request.caller as Caller, true), id: null, recorded_at: null, decision };
     },
   );
@@ -329,7 +332,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const caller = request.caller as Caller;
-      const row = await loadForChange(request, ['draft'], '提交');
+      const row = await loadForChange(request, ['draft'], phrase('CASE_SUBMIT'));
       const asOf = request.body.as_of ?? today();
       const { decision, codes } = decide(ctx.registry.inForce(row.ruleset_id, asOf), request.body.facts, asOf);
       const now = new Date().toISOString();
@@ -348,12 +351,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
             display: machineDisplay(decision),
             now,
           });
-          if (!submitted) throw new ProblemError(problem('CASE_STATE', { key: row.case_no, found: '已提交', detail: '再次提交', expected: 'draft' }));
+          if (!submitted) throw new ProblemError(problem('CASE_STATE', { key: row.case_no, found: STATE_WORDS.submitted, detail: phrase('CASE_RESUBMIT'), expected: 'draft' }));
         });
       } catch (err) {
-        if (err instanceof ProblemError) throw err;
-        ctx.metrics.logFailures.inc({});
-        throw new StoreUnavailable(err);
+        if (err instanceof StoreUnavailable) ctx.metrics.logFailures.inc();
+        throw err;
       }
       return { case: view(submitted as unknown as CaseRow, caller, true), id: content.id, recorded_at: now, decision };
     },
@@ -375,8 +377,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const caller = request.caller as Caller;
-      const row = await loadForChange(request, ['submitted', 'overridden'], '改判');
-      const found = await storeCall(ctx.log.getDecision(row.decision_id as string));
+      const row = await loadForChange(request, ['submitted', 'overridden'], phrase('CASE_OVERRIDE'));
+      const found = await ctx.log.getDecision(row.decision_id as string);
       const rs = found ? ctx.registry.get(found.content.ruleset.id, found.content.ruleset.version) : undefined;
       const choices = rs ? outcomeChoices(rs) : new Map<string, string>();
       const display = choices.get(request.body.outcome);
@@ -396,15 +398,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         supersedes: null,
       };
       let updated: CaseRow | null = null;
-      try {
-        await ctx.log.append(pending({ ...determination, supersedes: await latestDetermination(ctx, determination.decision_id) }), async (tx) => {
-          updated = await ctx.cases.override(tx, row.id, { outcome: request.body.outcome, display, reason, by: caller.name, determination_id: determination.id, now });
-          if (!updated) throw new ProblemError(problem('CASE_STATE', { key: row.case_no, found: '已办结', detail: '改判', expected: 'submitted | overridden' }));
-        });
-      } catch (err) {
-        if (err instanceof ProblemError) throw err;
-        throw new StoreUnavailable(err);
-      }
+      await ctx.log.append(pending({ ...determination, supersedes: await latestDetermination(ctx, determination.decision_id) }), async (tx) => {
+        updated = await ctx.cases.override(tx, row.id, { outcome: request.body.outcome, display, reason, by: caller.name, determination_id: determination.id, now });
+        if (!updated) throw new ProblemError(problem('CASE_STATE', { key: row.case_no, found: STATE_WORDS.closed, detail: phrase('CASE_OVERRIDE'), expected: 'submitted | overridden' }));
+      });
       return view(updated as unknown as CaseRow, caller, true);
     },
   );
@@ -422,16 +419,16 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const row = await loadForChange(request, ['submitted', 'overridden'], '办结');
+      const row = await loadForChange(request, ['submitted', 'overridden'], phrase('CASE_CLOSE'));
       const updated = await storeCall(ctx.cases.close(row.id, new Date().toISOString()));
-      if (!updated) return stateConflict(await load(row.id), ['submitted', 'overridden'], '办结');
+      if (!updated) return stateConflict(await load(row.id), ['submitted', 'overridden'], phrase('CASE_CLOSE'));
       return view(updated, request.caller as Caller, true);
     },
   );
 }
 
 async function latestDetermination(ctx: ZhiduContext, decisionId: string): Promise<string | null> {
-  const list = await storeCall(ctx.log.determinations(decisionId));
+  const list = await ctx.log.determinations(decisionId);
   return list[list.length - 1]?.id ?? null;
 }
 
@@ -446,18 +443,12 @@ export async function caseNoticeRoutes(app: FastifyInstance): Promise<void> {
     if (!maySeePersonal(caller)) fail('PERSONAL_DATA_FORBIDDEN', { found: caller.role });
     const row = await storeCall(ctx.cases.get(request.params.id));
     if (!row) fail('CASE_NOT_FOUND', { key: request.params.id }, { pointer: '/id' });
-    if (row.decision_id === null) fail('CASE_STATE', { key: row.case_no, found: STATE_TITLES[row.state], detail: '出具告知书（请先提交）', expected: 'submitted | overridden | closed' });
-    const found = await storeCall(ctx.log.getDecision(row.decision_id));
+    if (row.decision_id === null) fail('CASE_STATE', { key: row.case_no, found: STATE_WORDS[row.state], detail: phrase('CASE_NOTICE'), expected: 'submitted | overridden | closed' });
+    const found = await ctx.log.getDecision(row.decision_id);
     if (!found) fail('DECISION_NOT_FOUND', { key: row.decision_id });
-    const rs = ctx.registry.get(found.content.ruleset.id, found.content.ruleset.version);
-    if (!rs) fail('VERSION_UNAVAILABLE', { key: found.content.ruleset.id, found: found.content.ruleset.version });
     // The record keeps codes, not the explanation: it is re-derived (and checked) from the version it names.
-    const r = rederive(found.content, versionLookup(ctx));
-    if (!r.ok) {
-      if (r.unavailable) fail('VERSION_UNAVAILABLE', { key: found.content.ruleset.id, found: found.content.ruleset.version });
-      fail('RECORD_MISMATCH', { key: found.content.id, detail: r.reason });
-    }
-    return buildNotice({ row, decision: r.decision, ruleset: rs, sources: ctx.registry.sources, config });
+    const r = await explainedRecord(ctx, found.content);
+    return buildNotice({ row, decision: r.decision, ruleset: r.ruleSet, sources: ctx.registry.sources, config });
   };
 
   app.get<{ Params: { id: string } }>(

@@ -5,9 +5,12 @@ import { ZhiduError } from '../../src/errors/finding.js';
 import type { Decision } from '../../src/generated/decision.js';
 import { canonicalJson } from '../../src/load/canonical-json.js';
 import { newId, pending, type DecisionContent, type DeterminationContent } from '../../src/store/log-record.js';
-import { rederive, type VersionLookup } from '../../src/store/rederive.js';
+import { rederive } from '../../src/store/rederive.js';
+import type { PreparedRuleSet } from '../../src/load/prepared-rule-set.js';
 import { api, problemResponses } from '../schemas.js';
-import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable } from '../problem.js';
+import { fail, fromZhiduError, problem, ProblemError } from '../problem.js';
+import { phrase } from '../../src/errors/catalogue.js';
+import { unavailable } from '../../src/store/store-unavailable.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 
@@ -31,39 +34,44 @@ function bound(value: string | undefined, name: 'from' | 'to'): string | undefin
   if (value === undefined || value === '') return undefined;
   const isDate = DATE.test(value);
   const t = Date.parse(isDate ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(t)) fail('REQUEST_INVALID', { detail: `${name} must be YYYY-MM-DD or an ISO date-time, found ${JSON.stringify(value)}` }, { pointer: `/${name}` });
+  if (Number.isNaN(t)) fail('REQUEST_INVALID', { detail: phrase('QUERY_INSTANT', { key: name, found: JSON.stringify(value) }) }, { pointer: `/${name}` });
   // Within what the log's timestamps hold: to=9999-12-31 ran to year 10000 and the database refused it (answered as the log being down).
-  if (t < DATE_MIN_MS || t >= DATE_END_MS) fail('AS_OF_RANGE', { found: value.slice(0, 40), expected: `${DATE_RANGE.min} 至 ${DATE_RANGE.max}` }, { pointer: `/${name}` });
+  if (t < DATE_MIN_MS || t >= DATE_END_MS) fail('AS_OF_RANGE', { found: value.slice(0, 40), expected: phrase('DATE_SPAN', { found: DATE_RANGE.min, expected: DATE_RANGE.max }) }, { pointer: `/${name}` });
   return new Date(isDate && name === 'to' ? Math.min(t + 86_400_000, DATE_END_MS - 1) : t).toISOString();
 }
 
 async function loadDecision(ctx: ZhiduContext, id: string) {
-  let found;
-  try {
-    found = await ctx.log.getDecision(id);
-  } catch (err) {
-    throw new StoreUnavailable(err);
-  }
+  const found = await ctx.log.getDecision(id);
   if (!found) fail('DECISION_NOT_FOUND', { key: id }, { pointer: '/id' });
   return found;
 }
 
-/** The versions this server holds, by content hash: a record is re-derived only from the version it names. */
-export function versionLookup(ctx: ZhiduContext): VersionLookup {
-  return (id, version, hash) => {
-    const rs = ctx.registry.get(id, version);
-    return rs && rs.hash === hash ? rs : undefined;
-  };
+/**
+ * The version a record was decided under, by content hash: one this server
+ * serves, else the archive (a file edited in place or removed since keeps its
+ * old version there), else none.
+ */
+export async function recordedVersion(ctx: ZhiduContext, c: DecisionContent): Promise<PreparedRuleSet | undefined> {
+  const { id, version, hash } = c.ruleset;
+  const rs = ctx.registry.get(id, version);
+  if (rs && rs.hash === hash) return rs;
+  try {
+    return await ctx.archive.resolve(id, version, hash, ctx.registry.sources);
+  } catch (err) {
+    throw unavailable(err);
+  }
 }
 
 /** A record's explanation, re-derived and checked; a record that does not re-derive is refused like a broken link. */
-function explained(ctx: ZhiduContext, c: DecisionContent) {
-  const r = rederive(c, versionLookup(ctx));
+export async function explainedRecord(ctx: ZhiduContext, c: DecisionContent) {
+  const rs = await recordedVersion(ctx, c);
+  if (!rs) fail('VERSION_UNAVAILABLE', { key: c.ruleset.id, found: c.ruleset.version });
+  const r = rederive(c, () => rs);
   if (!r.ok) {
     if (r.unavailable) fail('VERSION_UNAVAILABLE', { key: c.ruleset.id, found: c.ruleset.version });
     fail('RECORD_MISMATCH', { key: c.id, detail: r.reason });
   }
-  return r;
+  return { ...r, ruleSet: rs };
 }
 
 /** What changed between two decisions, on the fields a caseworker reads. */
@@ -117,20 +125,14 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
       const q = request.query;
       const limit = q.limit ? Number(q.limit) : 50;
       if (limit > 200) fail('REQUEST_INVALID', { detail: 'limit must be at most 200' }, { pointer: '/limit' });
-      let page;
-      try {
-        page = await ctx.log.list({
-          ruleset: q.ruleset,
-          from: bound(q.from, 'from'),
-          to: bound(q.to, 'to'),
-          outcome: q.outcome,
-          limit,
-          before: q.cursor ? Number(q.cursor) : undefined,
-        });
-      } catch (err) {
-        if (err instanceof ProblemError) throw err;
-        throw new StoreUnavailable(err);
-      }
+      const page = await ctx.log.list({
+        ruleset: q.ruleset,
+        from: bound(q.from, 'from'),
+        to: bound(q.to, 'to'),
+        outcome: q.outcome,
+        limit,
+        before: q.cursor ? Number(q.cursor) : undefined,
+      });
       return { items: page.items, next_cursor: page.next === null ? null : String(page.next) };
     },
   );
@@ -149,14 +151,9 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const found = await loadDecision(ctx, request.params.id);
-      let determinations: DeterminationContent[];
-      try {
-        determinations = await ctx.log.determinations(request.params.id);
-      } catch (err) {
-        throw new StoreUnavailable(err);
-      }
+      const determinations: DeterminationContent[] = await ctx.log.determinations(request.params.id);
       const c = found.content;
-      const { decision, format } = explained(ctx, c);
+      const { decision, format } = await explainedRecord(ctx, c);
       return {
         id: c.id,
         recorded_at: c.time,
@@ -190,8 +187,8 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
       // The record holds no explanation of its own: re-deriving it checks the
       // record (status, outputs, codes, digest), and "identical" compares the
       // explanation the record stands for with what today's code builds from it.
-      const { decision: recorded } = explained(ctx, c);
-      const again = await evaluate(ctx.registry.get(c.ruleset.id, c.ruleset.version) as NonNullable<ReturnType<typeof ctx.registry.get>>, c.facts, { asOf: c.as_of });
+      const { decision: recorded, ruleSet } = await explainedRecord(ctx, c);
+      const again = await evaluate(ruleSet, c.facts, { asOf: c.as_of });
       const diffs = differences(recorded, again);
       const now = today();
       let current: Record<string, unknown>;
@@ -239,23 +236,18 @@ export async function decisionRoutes(app: FastifyInstance): Promise<void> {
         reason: reason?.trim() ?? null,
         supersedes: supersedes ?? null,
       };
-      try {
-        // Checked inside the append transaction, under the chain lock: two caseworkers cannot both "change" the same one.
-        await ctx.log.append(pending(content), async (tx) => {
-          const existing = await ctx.log.determinations(content.decision_id, tx);
-          const latest = existing[existing.length - 1]?.id ?? null;
-          if (latest !== (supersedes ?? null)) {
-            throw new ProblemError(
-              latest === null
-                ? problem('DETERMINATION_CONFLICT', { found: '', expected: '' }, { pointer: '/supersedes', detail: `supersedes 指明的 “${supersedes}” 不是该决定的经办人意见（尚无意见）`, detail_en: `supersedes names "${supersedes}", but the decision has no determination yet` })
-                : problem('DETERMINATION_CONFLICT', { found: latest, expected: latest }, { pointer: '/supersedes' }),
-            );
-          }
-        });
-      } catch (err) {
-        if (err instanceof ProblemError) throw err;
-        throw new StoreUnavailable(err);
-      }
+      // Checked inside the append transaction, under the chain lock: two caseworkers cannot both "change" the same one.
+      await ctx.log.append(pending(content), async (tx) => {
+        const existing = await ctx.log.determinations(content.decision_id, tx);
+        const latest = existing[existing.length - 1]?.id ?? null;
+        if (latest !== (supersedes ?? null)) {
+          throw new ProblemError(
+            latest === null
+              ? problem('DETERMINATION_NONE', { found: supersedes ?? '' }, { pointer: '/supersedes' })
+              : problem('DETERMINATION_CONFLICT', { found: latest, expected: latest }, { pointer: '/supersedes' }),
+          );
+        }
+      });
       const { kind: _kind, ...body } = content;
       return reply.code(201).send(body);
     },

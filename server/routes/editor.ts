@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { today } from '../../src/eval/evaluate.js';
 import { formatFinding, ZhiduError, type Finding } from '../../src/errors/finding.js';
+import { phrase } from '../../src/errors/catalogue.js';
 import { loadRuleSet } from '../../src/load/load-rule-set.js';
 import type { PreparedRuleSet } from '../../src/load/prepared-rule-set.js';
 import { lintText } from '../../src/lint/lint-rule-set.js';
@@ -13,7 +14,8 @@ import { generatePopulation } from '../../src/impact/population-generator.js';
 import type { PopulationRecord } from '../../src/impact/population-reader.js';
 import { problem, sendProblem, type Problem } from '../problem.js';
 import { parseJsonBody } from '../json-body.js';
-import { problemResponses, YAML_TYPES } from '../schemas.js';
+import { api, problemResponses, YAML_TYPES } from '../schemas.js';
+import { reviewView } from '../../src/versions/review-flow.js';
 import { idParams } from './evaluate.js';
 
 /**
@@ -73,7 +75,7 @@ export function gateBody(result: GateResult): Record<string, unknown> {
 export function gateProblem(result: GateResult, id: string): Problem {
   if (result.code === 'VERSION_EXISTS') return problem('VERSION_EXISTS', { key: result.ruleSet?.id ?? id, found: result.ruleSet?.version ?? '' });
   if (result.code && result.code !== 'PUBLISH_REJECTED') return problem(result.code, result.params ?? {});
-  return problem('PUBLISH_REJECTED', { detail: result.reason ?? result.stage });
+  return problem('PUBLISH_REJECTED', { detail: result.why ?? result.stage });
 }
 
 function versionOr404(app: FastifyInstance, id: string, version: string): PreparedRuleSet {
@@ -101,7 +103,7 @@ function sendWithFindings(reply: FastifyReply, p: Problem, extra: Record<string,
 function loadDraft(app: FastifyInstance, reply: FastifyReply, draft: DraftBody): PreparedRuleSet | undefined {
   const loaded = loadRuleSet(draft.file ?? 'draft.yaml', draft.yaml, { sources: app.zhidu.registry.sources });
   if (loaded.ok) return loaded.ruleSet;
-  void sendWithFindings(reply, problem('PUBLISH_REJECTED', { detail: '草稿未通过校验' }), { stage: 'validate', findings: withText(loaded.findings) });
+  void sendWithFindings(reply, problem('PUBLISH_REJECTED', { detail: phrase('DRAFT_INVALID') }), { stage: 'validate', findings: withText(loaded.findings) });
   return undefined;
 }
 
@@ -157,10 +159,10 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       config: { permission: 'read' },
       schema: {
         tags: ['editing'],
-        summary: 'Every version of a rule set: effective dates, hash, which is in force today, and who published it',
+        summary: 'Every version of a rule set: effective dates, hash, which is in force today, who published it, and its four-eyes review (state, by whom, when, every step)',
         security: [{ apiKey: [] }],
         params: idParams,
-        response: { ...problemResponses(401, 403, 404, 429) },
+        response: { 200: api('VersionList'), ...problemResponses(401, 403, 404, 429) },
       },
     },
     async (request) => {
@@ -168,6 +170,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       const versions = registry.versions(id);
       if (versions.length === 0) throw new ZhiduError('RULESET_NOT_FOUND', { key: id });
       const current = inForceOrNull(app, id, today());
+      const steps = await ctx.reviews.events(id);
       return {
         id,
         in_force: current?.version ?? null,
@@ -179,6 +182,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
           hash: v.hash,
           in_force: v === current,
           ...live.origin(id, v.version),
+          review: reviewView(steps.filter((e) => e.version === v.version)),
         })),
       };
     },
@@ -273,7 +277,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       const draft = loadDraft(app, reply, body);
       if (!draft) return reply;
       const tests = body.tests !== undefined ? { file: `${id}.test.yaml`, text: body.tests } : live.testsFor(id);
-      if (!tests) return sendProblem(reply, problem('PUBLISH_REJECTED', { detail: '没有测试文件' }));
+      if (!tests) return sendProblem(reply, problem('PUBLISH_REJECTED', { detail: phrase('TESTS_MISSING') }));
       // Every case against the draft, at its as_of inside the draft's range, else at its effective_from.
       const run = await runSuite(tests.file, registry, { text: tests.text, ruleSet: draft, draft: true });
       const coverage = newCoverage();
@@ -318,7 +322,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       const draft = draftOf(request.body);
       const probe = loadRuleSet(draft.file ?? `${id}.yaml`, draft.yaml, { sources: registry.sources });
       if (probe.ok && probe.ruleSet.id !== id) {
-        return sendProblem(reply, problem('REQUEST_INVALID', { detail: `草稿的 id 为 ${probe.ruleSet.id}，与地址中的 ${id} 不符` }, { pointer: '/id' }));
+        return sendProblem(reply, problem('REQUEST_INVALID', { detail: phrase('DRAFT_ID_MISMATCH', { found: probe.ruleSet.id, expected: id }) }, { pointer: '/id' }));
       }
       const file = draft.file ?? (probe.ok ? `${id}-${probe.ruleSet.version}.yaml` : `${id}.yaml`);
       const tests = draft.tests !== undefined ? { file: file.replace(/\.ya?ml$/, '.test.yaml'), text: draft.tests } : undefined;
@@ -363,8 +367,7 @@ export async function editorRoutes(app: FastifyInstance): Promise<void> {
       let from: PreparedRuleSet | undefined;
       if (body.from) from = versionOr404(app, id, body.from);
       else {
-        const candidates = registry.versions(id).filter((v) => v.hash !== to.hash && (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));
-        from = candidates[candidates.length - 1];
+        from = registry.inForceOther(id, asOf, to.hash);
       }
       if (!from) throw new ZhiduError('NO_VERSION_IN_FORCE', { key: id, found: asOf });
       const pop = body.population;

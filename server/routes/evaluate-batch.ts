@@ -5,11 +5,13 @@ import { ZhiduError } from '../../src/errors/finding.js';
 import type { Decision } from '../../src/generated/decision.js';
 import type { PendingRecord } from '../../src/store/log-record.js';
 import { api, evaluateRequestValidator, problemResponses } from '../schemas.js';
-import { fail, fromZhiduError, problem, ProblemError, StoreUnavailable, type Problem } from '../problem.js';
+import { fail, fromZhiduError, problem, ProblemError, storeProblem, type Problem } from '../problem.js';
+import { StoreUnavailable } from '../../src/store/store-unavailable.js';
 import { decide, prepareRecord, recordAll } from '../recording.js';
 import { atLevel, type ExplainLevel } from '../../src/decision/explain-level.js';
 import { checkExplainQuery, explainLevel } from '../explain-query.js';
 import { parseJsonBody } from '../json-body.js';
+import { errorPointer, errorsText } from '../../src/schema/ajv-error.js';
 import type { Caller } from '../api-keys.js';
 import type { ZhiduContext } from '../context.js';
 import { idParams } from './evaluate.js';
@@ -21,9 +23,7 @@ async function decideItem(ctx: ZhiduContext, caller: Caller, id: string, index: 
   const validate = evaluateRequestValidator();
   if (!validate(item)) {
     const e = validate.errors?.[0];
-    const where = e ? (e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.keyword === 'additionalProperties' ? `${e.instancePath}/${String(e.params.additionalProperty)}` : e.instancePath) : '';
-    const detail = (validate.errors ?? []).map((x) => `${x.instancePath || '/'} ${x.message ?? x.keyword}`).join('; ');
-    return { index, problem: problem('REQUEST_INVALID', { detail }, { pointer: `/${index}${where}` }) };
+    return { index, problem: problem('REQUEST_INVALID', { detail: errorsText(validate.errors ?? [], `/${index}`) }, { pointer: `/${index}${e ? errorPointer(e) : ''}` }) };
   }
   const { facts, as_of } = item as { facts: Record<string, unknown>; as_of?: string };
   try {
@@ -165,7 +165,7 @@ export async function batchRoutes(app: FastifyInstance): Promise<void> {
       return true;
     } catch (err) {
       if (!(err instanceof StoreUnavailable)) throw err;
-      yield JSON.stringify({ problem: problem('STORE_UNAVAILABLE') }) + '\n';
+      yield JSON.stringify({ problem: storeProblem(err) }) + '\n';
       return false;
     }
   }

@@ -16,28 +16,36 @@ export const idParams = { type: 'object', required: ['id'], properties: { id: { 
 
 export async function evaluateRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.zhidu;
-  app.post<{ Params: { id: string }; Body: EvaluateBody; Querystring: { explain?: string } }>(
+  app.post<{ Params: { id: string }; Body: EvaluateBody; Querystring: { explain?: string; record?: 'true' | 'false' } }>(
     '/v1/rulesets/:id/evaluate',
     {
       config: { permission: 'evaluate', accepts: ['application/json'] },
       preValidation: checkExplainQuery,
       schema: {
         tags: ['decisions'],
-        summary: 'Decide one set of facts (recorded before it is returned)',
+        summary: 'Decide one set of facts (recorded before it is returned; ?record=false previews without recording)',
         description:
-          'as_of picks the version in force on that date (default today). ?explain=full|summary|none chooses how much of the explanation is sent (default full); the decision is recorded the same at every level. 400 lists each invalid fact (EXPLAIN_INVALID for another explain); 422 when the facts are valid but the rule set cannot decide them; 503 when the decision log cannot record it.',
+          'as_of picks the version in force on that date (default today). ?explain=full|summary|none chooses how much of the explanation is sent (default full); the decision is recorded the same at every level. ?record=false is the interactive preview of a form: decided the same, NOT recorded, returned without an id (DecisionPreview). 400 lists each invalid fact (EXPLAIN_INVALID for another explain); 422 when the facts are valid but the rule set cannot decide them; 503 when the decision log cannot record it.',
         security: [{ apiKey: [] }],
         params: idParams,
-        querystring: api('ExplainQuery'),
+        querystring: api('EvaluateQuery'),
         body: api('EvaluateRequest'),
-        response: { 200: { description: 'The decision, recorded, at the requested explain level.', content: { 'application/json': { schema: api('RecordedDecision'), examples: RECORDED_DECISION_EXAMPLES } } }, ...problemResponses(400, 401, 403, 404, 413, 415, 422, 429, 503) },
+        response: {
+          200: {
+            description: 'The decision at the requested explain level: recorded (RecordedDecision), or with record=false a preview (DecisionPreview).',
+            content: { 'application/json': { schema: { oneOf: [api('RecordedDecision'), api('DecisionPreview')] }, examples: RECORDED_DECISION_EXAMPLES } },
+          },
+          ...problemResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
+        },
       },
     },
     async (request, reply) => {
       const level = explainLevel(request);
       const asOf = request.body.as_of ?? today();
       const rs = ctx.registry.inForce(request.params.id, asOf);
-      const r = await record(ctx, request.caller as Caller, request.body.facts, decide(rs, request.body.facts, asOf));
+      const decided = decide(rs, request.body.facts, asOf);
+      // A preview is what the person at the form sees while asking; the log keeps only what is submitted (issue #13).
+      const r = request.query.record === 'false' ? { id: null, recorded_at: null, decision: decided.decision } : await record(ctx, request.caller as Caller, request.body.facts, decided);
       // Serialised here: the response schema's oneOf over the levels would make fastify validate each decision to pick a serialiser.
       return reply.type('application/json; charset=utf-8').send(JSON.stringify({ id: r.id, recorded_at: r.recorded_at, explain: level, decision: atLevel(r.decision, level) }));
     },

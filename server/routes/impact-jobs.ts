@@ -6,6 +6,7 @@ import type { PreparedRuleSet } from '../../src/load/prepared-rule-set.js';
 import type { ImpactJob, ImpactJobRequest } from '../../src/generated/impact-job.js';
 import type { JobSpec } from '../../src/impact/job-store.js';
 import { problem, ProblemError, sendProblem } from '../problem.js';
+import { phrase, type Phrase } from '../../src/errors/catalogue.js';
 import { problemResponses } from '../schemas.js';
 import { parseJsonBody } from '../json-body.js';
 import { parseUpload, problemText } from '../../src/impact/population-upload.js';
@@ -26,7 +27,7 @@ const MAX_UPLOAD_RECORDS = 20_000;
 /** The schema's maxLength of an uploaded file's text (4 MiB). */
 const UPLOAD_BYTES = 4 * 1024 * 1024;
 
-const STATUS_ZH: Record<ImpactJob['status'], string> = { queued: '排队中', running: '运行中', done: '已完成', failed: '失败', cancelled: '已取消' };
+const STATUS_WORDS: Record<ImpactJob['status'], Phrase> = { queued: phrase('JOB_QUEUED'), running: phrase('JOB_RUNNING'), done: phrase('JOB_DONE'), failed: phrase('JOB_FAILED'), cancelled: phrase('JOB_CANCELLED') };
 
 export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.zhidu;
@@ -73,17 +74,16 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
       let draft = false;
       if ('yaml' in body.to) {
         const loaded = loadRuleSet('draft.yaml', body.to.yaml, { sources: registry.sources });
-        if (!loaded.ok) return sendProblem(reply, { ...problem('PUBLISH_REJECTED', { detail: '草稿未通过校验' }), stage: 'validate', findings: loaded.findings } as never);
+        if (!loaded.ok) return sendProblem(reply, { ...problem('PUBLISH_REJECTED', { detail: phrase('DRAFT_INVALID') }), stage: 'validate', findings: loaded.findings } as never);
         to = loaded.ruleSet;
-        if (to.id !== id) throw new ProblemError(problem('REQUEST_INVALID', { detail: `草稿的 id 为 ${to.id}，与 ruleset ${id} 不符` }, { pointer: '/to/yaml' }));
+        if (to.id !== id) throw new ProblemError(problem('REQUEST_INVALID', { detail: phrase('DRAFT_ID_MISMATCH', { found: to.id, expected: id }) }, { pointer: '/to/yaml' }));
         draft = !registry.versions(id).some((v) => v.hash === to.hash);
       } else to = versionOr404(id, body.to.version);
       const asOf = body.as_of ?? to.effectiveFrom ?? today();
       let from: PreparedRuleSet | undefined;
       if (body.from) from = versionOr404(id, body.from);
       else {
-        const candidates = registry.versions(id).filter((v) => v.hash !== to.hash && (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));
-        from = candidates[candidates.length - 1];
+        from = registry.inForceOther(id, asOf, to.hash);
       }
       if (!from) throw new ZhiduError('NO_VERSION_IN_FORCE', { key: id, found: asOf });
       const pop = body.population;
@@ -164,7 +164,7 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const job = await jobOr404(request.params.id);
       const report = job.status === 'done' ? await jobs.store.report(job.id) : undefined;
-      if (!report) throw new ProblemError(problem('IMPACT_JOB_NOT_DONE', { key: job.id, found: STATUS_ZH[job.status] }));
+      if (!report) throw new ProblemError(problem('IMPACT_JOB_NOT_DONE', { key: job.id, found: STATUS_WORDS[job.status] }));
       return report;
     },
   );
@@ -177,7 +177,7 @@ export async function impactJobRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const job = await jobOr404(request.params.id);
-      if (!(await jobs.cancel(job.id))) throw new ProblemError(problem('IMPACT_JOB_ENDED', { key: job.id, found: STATUS_ZH[job.status] }));
+      if (!(await jobs.cancel(job.id))) throw new ProblemError(problem('IMPACT_JOB_ENDED', { key: job.id, found: STATUS_WORDS[job.status] }));
       return reply.code(202).send(await jobOr404(job.id));
     },
   );

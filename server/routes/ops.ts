@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { api, problemResponses } from '../schemas.js';
 import { PERMISSIONS, type Permission } from '../context.js';
-import { problem } from '../problem.js';
+import { problem, sendProblem } from '../problem.js';
+import { phrase } from '../../src/errors/catalogue.js';
+import { StoreTimeout } from '../../src/store/store-timeout.js';
 import type { Caller } from '../api-keys.js';
 
 export async function opsRoutes(app: FastifyInstance): Promise<void> {
@@ -20,14 +22,14 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
       const rulesets = ctx.registry.ids().length;
       const database = ctx.log.db.kind;
       try {
-        await ctx.log.ping();
+        await ctx.log.ready();
       } catch (err) {
         // The database's own words (host names, users) are for the log, not for anyone who asks.
-        request.log.warn({ err }, 'not ready: decision log unreachable');
-        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: '决定记录库不可达 (decision log unreachable)' }));
+        request.log.warn({ err }, 'not ready: decision log unreachable or not answering');
+        return sendProblem(reply, problem('NOT_READY', { detail: phrase(err instanceof StoreTimeout ? 'LOG_NOT_ANSWERING' : 'LOG_UNREACHABLE') }));
       }
       if (rulesets === 0) {
-        return reply.code(503).type('application/problem+json').send(problem('NOT_READY', { detail: `no rule set loaded from ${ctx.config.rulesDir}` }));
+        return sendProblem(reply, problem('NOT_READY', { detail: phrase('NO_RULES_LOADED', { found: ctx.config.rulesDir }) }));
       }
       const skipped = [...new Set(ctx.ruleFindings.filter((f) => f.severity === 'error').map((f) => f.file))];
       return { status: 'ready', rulesets, database, ...(skipped.length > 0 ? { skipped } : {}) };

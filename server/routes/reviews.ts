@@ -5,6 +5,7 @@ import { gate } from '../../src/versions/publish-gate.js';
 import { nextStep, summarise, STATE_ZH, ACTION_ZH, type ReviewActor } from '../../src/versions/review-flow.js';
 import type { ReviewEvent, ReviewKind } from '../../src/store/review-store.js';
 import { problem, sendProblem } from '../problem.js';
+import { phrase } from '../../src/errors/catalogue.js';
 import { parseJsonBody } from '../json-body.js';
 import { problemResponses } from '../schemas.js';
 import { idParams } from './evaluate.js';
@@ -143,7 +144,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       known(id);
       const { yaml, comment } = request.body;
       const probe = loadRuleSet(`${id}.yaml`, yaml, { sources: registry.sources });
-      if (probe.ok && probe.ruleSet.id !== id) return sendProblem(reply, problem('REQUEST_INVALID', { detail: `草稿的 id 为 ${probe.ruleSet.id}，与地址中的 ${id} 不符` }, { pointer: '/yaml' }));
+      if (probe.ok && probe.ruleSet.id !== id) return sendProblem(reply, problem('REQUEST_INVALID', { detail: phrase('DRAFT_ID_MISMATCH', { found: probe.ruleSet.id, expected: id }) }, { pointer: '/yaml' }));
       const file = probe.ok ? `${id}-${probe.ruleSet.version}.yaml` : `${id}.yaml`;
       const tests = request.body.tests !== undefined ? { file: file.replace(/\.ya?ml$/, '.test.yaml'), text: request.body.tests } : live.testsFor(id);
       const result = await gate(yaml, { file, registry, sources: registry.sources, ...(tests ? { tests } : {}) });

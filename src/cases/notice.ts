@@ -3,6 +3,7 @@ import type { Decision } from '../generated/decision.js';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 import type { SourceTexts } from '../load/source-texts.js';
 import type { CaseRow } from '../store/case-store.js';
+import { withUnit } from '../../web/number-words.js';
 
 /**
  * The decision notice of a case (决定书 / 告知书) as a document: what it says, in
@@ -98,7 +99,7 @@ function displayValue(prop: Prop | undefined, value: unknown): string {
   const label = prop?.['x-enum-titles']?.[String(value)];
   if (label) return label;
   if (typeof value === 'object') return '（复合值）';
-  return prop?.['x-unit'] ? `${String(value)} ${prop['x-unit']}` : String(value);
+  return withUnit(String(value), prop?.['x-unit']);
 }
 
 /**

@@ -20,6 +20,9 @@ import cliProgress from 'cli-progress';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 import { addKeysCommand } from './keys-command.js';
 import { addGateCommand } from './gate-command.js';
+import { addLogCommand } from './log-command.js';
+import { addWorkerCommand } from './worker-command.js';
+import { addJobsCommand } from './jobs-command.js';
 
 /**
  * `zhidu` — validate, test and evaluate rule sets from the terminal.
@@ -268,8 +271,7 @@ program
       from = r.ruleSet;
     } else {
       // The version that would otherwise be in force on that date (not the draft itself).
-      const previous = registry.versions(id).filter((v) => v.hash !== to.ruleSet.hash && (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));
-      from = previous[previous.length - 1] ?? base;
+      from = registry.inForceOther(id, asOf, to.ruleSet.hash) ?? base;
     }
     if (!from) {
       process.stderr.write(`错误：规则集 ${id} 在 ${asOf} 没有可比较的旧版本，请用 --from 指定\n`);
@@ -357,56 +359,11 @@ program
     }
   });
 
-const log = program.command('log').description('决定记录库（决定日志）');
-log
-  .command('verify')
-  .description('校验决定日志的哈希链：报告第一处断链（退出码 1）')
-  .option('--database-url <url>', 'PostgreSQL connection string (default: $DATABASE_URL; without it the embedded database)')
-  .option('--data-dir <dir>', 'data directory of the embedded database (default: $ZHIDU_DATA_DIR or ./data)')
-  .option('--schema <name>', 'schema holding the log (default: $ZHIDU_DB_SCHEMA or zhidu)')
-  .option('--rules <dir>', 'rule sets the records were decided under, besides the published versions in the database (default: $ZHIDU_RULES_DIR or rules)')
-  .option('--chain-only', 'check the hash chain only, without re-deriving each explanation')
-  .option('--json', 'machine-readable result')
-  .action(async (opts: { databaseUrl?: string; dataDir?: string; schema?: string; rules?: string; chainOnly?: boolean; json?: boolean }) => {
-    const { connect, DecisionLog } = await import('../store/index.js');
-    const { recordedVersions } = await import('../store/version-lookup.js');
-    const { rederive } = await import('../store/rederive.js');
-    const databaseUrl = opts.databaseUrl ?? (process.env.DATABASE_URL || undefined);
-    const dataDir = resolve(opts.dataDir ?? process.env.ZHIDU_DATA_DIR ?? 'data');
-    const schema = opts.schema ?? process.env.ZHIDU_DB_SCHEMA ?? 'zhidu';
-    if (!databaseUrl && !existsSync(join(dataDir, 'pglite'))) {
-      process.stderr.write(`没有找到决定日志：${join(dataDir, 'pglite')} 不存在 (no decision log in ${dataDir})\n`);
-      process.exitCode = 2;
-      return;
-    }
-    const db = await connect({ databaseUrl, dataDir, poolSize: 1 });
-    try {
-      const decisionLog = await DecisionLog.open(db, schema);
-      let checkDecision;
-      if (!opts.chainOnly) {
-        const lookup = await recordedVersions(db, schema, resolve(opts.rules ?? process.env.ZHIDU_RULES_DIR ?? 'rules'), sourcesDir());
-        checkDecision = (c: Parameters<typeof rederive>[0]) => {
-          const r = rederive(c, lookup);
-          return r.ok ? null : r.reason;
-        };
-      }
-      const result = await decisionLog.verify(checkDecision ? { checkDecision } : {});
-      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else if (result.ok) process.stdout.write(`决定日志完整：${result.records} 条记录，链尾哈希 ${result.head.hash}\nlog verified: ${result.records} records\n`);
-      else {
-        process.stdout.write(
-          `决定日志断链：第 ${result.broken.seq} 条记录${result.broken.id ? `（${result.broken.id}）` : ''}：${result.broken.reason}\n` +
-            `log broken at record ${result.broken.seq}${result.broken.id ? ` (${result.broken.id})` : ''}: ${result.broken.reason}; ${result.records} records before it verified\n`,
-        );
-      }
-      process.exitCode = result.ok ? 0 : 1;
-    } finally {
-      await db.close();
-    }
-  });
-
+addLogCommand(program, sourcesDir);
 addKeysCommand(program);
 addGateCommand(program, sourcesDir);
+addWorkerCommand(program, sourcesDir);
+addJobsCommand(program);
 
 export { program };
 

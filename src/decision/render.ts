@@ -1,6 +1,7 @@
 import type { FactInfo } from '../load/fact-catalogue.js';
 import { toPlain, asDecimal, decimalText } from '../eval/decimal.js';
 import { OPERATOR_ZH } from '../eval/operators.js';
+import { withUnit, spaceBefore, spaceAfter } from '../../web/number-words.js';
 
 /** How a value reads to a caseworker: enum labels, 是/否, units, at most displayDecimals decimals. */
 export function renderValue(value: unknown, info?: { enumTitles?: Readonly<Record<string, string>>; unit?: string; displayDecimals?: number }): string {
@@ -11,9 +12,8 @@ export function renderValue(value: unknown, info?: { enumTitles?: Readonly<Recor
   const label = info?.enumTitles?.[String(plain)];
   if (label) return label;
   const text = info?.displayDecimals === undefined ? String(plain) : rounded(plain, info.displayDecimals);
-  if (!info?.unit) return text;
-  // 96.99%, 2‰: no space before a percent or per-mille sign (GB/T 15835), a space before other units.
-  return /^[%‰]/.test(info.unit) ? `${text}${info.unit}` : `${text} ${info.unit}`;
+  // 96.99%, 2 届, 12,345.50 元: one form with the web app's (web/number-words.js).
+  return withUnit(text, info?.unit);
 }
 
 /** The display of a number with at most `places` decimals, half up; anything else unchanged. The value itself stays exact. */
@@ -52,7 +52,12 @@ export function renderTemplate(template: string, lookup: (name: string) => strin
     compiled.set(template, parts);
   }
   let out = parts[0] as string;
-  for (let i = 1; i < parts.length; i += 2) out += lookup(parts[i] as string) + (parts[i + 1] as string);
+  for (let i = 1; i < parts.length; i += 2) {
+    const value = lookup(parts[i] as string);
+    const after = parts[i + 1] as string;
+    // “连任{{n}}届” reads 连任 2 届 like every other number beside Chinese, whether or not the template spaced it.
+    out += spaceBefore(out, value) + value + spaceAfter(value, after) + after;
+  }
   return out;
 }
 

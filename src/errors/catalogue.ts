@@ -30,6 +30,7 @@ export const ERRORS = {
   SCHEMA_PATTERN: { status: 400, zh: '“{key}” 的格式不符：应匹配 {expected}，实际为 {found}', en: '"{key}" does not match {expected}: {found}' },
   SCHEMA_VIOLATION: { status: 400, zh: '“{key}” 不符合规则集格式：{detail}', en: '"{key}" violates the rule-set schema: {detail}' },
   // ---- rule-set meaning (semantic checks) ----
+  VERSION_DUPLICATE: { status: 400, zh: '规则集 {key} 的版本 {found} 重复：另一个文件已载入该版本', en: 'Rule set {key} version {found} is loaded twice: another file already holds it' },
   DUPLICATE_ID: { status: 400, zh: '重复的标识 “{found}”（首次出现在第 {expected} 行）', en: 'Duplicate id "{found}" (first at line {expected})' },
   UNDECLARED_FACT: { status: 400, zh: '使用了未声明的事实 “{found}”；已声明：{expected}', en: 'Undeclared fact "{found}"; declared: {expected}' },
   UNDECLARED_OUTPUT: { status: 400, zh: '设置了未声明的输出 “{found}”；已声明：{expected}', en: 'Undeclared output "{found}"; declared: {expected}' },
@@ -122,9 +123,27 @@ export const ERRORS = {
   KEY_NOT_FOUND: { status: 404, zh: '没有名为 “{key}” 的密钥', en: 'No key named "{key}"' },
   KEY_LAST_ADMIN: { status: 409, zh: '不能吊销最后一个管理员密钥 “{key}”：否则无人能再管理密钥', en: 'Cannot revoke "{key}", the last admin key: nobody could manage keys afterwards' },
   KEYS_NOT_MANAGED: { status: 409, zh: '本服务的密钥不由密钥文件管理，无法在此增删', en: 'This server\'s keys are not managed through a keys file' },
+  DETERMINATION_NONE: { status: 409, zh: 'supersedes 指明的 “{found}” 不是该决定的经办人意见（尚无意见）', en: 'supersedes names "{found}", but the decision has no determination yet' },
   DETERMINATION_CONFLICT: { status: 409, zh: '该决定已有经办人意见 “{found}”；如需更改，请以 supersedes 指明最新一条（{expected}）', en: 'The decision already has determination "{found}"; to change it, send supersedes with the latest one ({expected})' },
   RECORD_MISMATCH: { status: 409, zh: '决定记录 “{key}” 与按其规则集版本重新推导的结果不符（{detail}），记录可能被改动', en: 'Decision record "{key}" does not match what its rule-set version re-derives ({detail}); the record may have been altered' },
   VERSION_UNAVAILABLE: { status: 409, zh: '记录所用的规则集 {key} 版本 {found} 未加载，无法重放', en: 'Rule set {key} version {found}, used by the record, is not loaded; cannot replay' },
+  // ---- the decision log against its signed checkpoints (zhidu log verify) ----
+  LOG_REWRITTEN: {
+    status: 409,
+    zh: '决定日志被改写：检查点签署的第 {key} 条记录的链哈希为 {expected}，按现有记录重算为 {found}：第 {detail} 条记录中有记录被改动，且链已被重算',
+    en: 'The decision log was rewritten: a checkpoint signed chain hash {expected} for record {key}, the records now hash to {found}: a record among {detail} was changed and the chain recomputed',
+  },
+  LOG_TRUNCATED: {
+    status: 409,
+    zh: '决定日志被截短：检查点已签署到第 {key} 条记录（链哈希 {expected}），日志现只有 {found} 条：第 {detail} 条记录已被删除',
+    en: 'The decision log was truncated: a checkpoint signed records up to {key} (chain hash {expected}), the log now has {found}: records {detail} were deleted',
+  },
+  CHECKPOINT_SIGNATURE: {
+    status: 409,
+    zh: '检查点签名无效：检查点文件第 {key} 行（签署第 {found} 条记录，密钥 {detail}）不能用公钥 {expected} 验证，该检查点不予采信',
+    en: 'Checkpoint signature invalid: line {key} of the checkpoints file (record {found}, key {detail}) does not verify with public key {expected}; it is not trusted',
+  },
+  CHECKPOINT_INVALID: { status: 400, zh: '检查点文件第 {key} 行不是检查点（{detail}）：{found}', en: 'Line {key} of the checkpoints file is not a checkpoint ({detail}): {found}' },
   // ---- impact jobs ----
   IMPACT_JOB_NOT_FOUND: { status: 404, zh: '影响分析任务 “{key}” 不存在', en: 'Impact job "{key}" not found' },
   IMPACT_JOB_NOT_DONE: { status: 409, zh: '影响分析任务 {key} 当前为“{found}”，没有报告（任务完成后才有报告）', en: 'Impact job {key} is {found}; a report exists only once it is done' },
@@ -148,6 +167,7 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, zh: '请求过于频繁：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Rate limited: at most {found} requests per {expected} ms; retry later' },
   AUTH_RATE_LIMITED: { status: 429, zh: '密钥验证失败次数过多：每 {expected} 毫秒最多 {found} 次，请稍后再试', en: 'Too many failed authentications: at most {found} per {expected} ms; retry later' },
   STORE_UNAVAILABLE: { status: 503, zh: '决定记录库不可用，决定未作出（未记录的决定不会返回）', en: 'The decision log is unavailable; no decision was made (an unrecorded decision is never returned)' },
+  STORE_TIMEOUT: { status: 503, zh: '决定记录库在 {expected} 毫秒内没有响应，决定未作出（未记录的决定不会返回），请稍后重试', en: 'The decision log did not answer within {expected} ms; no decision was made (an unrecorded decision is never returned); retry shortly' },
   SERVER_CLOSING: { status: 503, zh: '服务正在停止，请稍后重试', en: 'The server is shutting down; retry shortly' },
   NOT_READY: { status: 503, zh: '服务尚未就绪：{detail}', en: 'Not ready: {detail}' },
   INTERNAL: { status: 500, zh: '服务器内部错误（已记录，编号 {key}）', en: 'Internal server error (logged as {key})' },
@@ -155,12 +175,78 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export type MessageParams = Partial<Record<'key' | 'expected' | 'found' | 'detail', string | number>>;
+/**
+ * Sentences that stand inside a message (its {detail}, usually), not
+ * messages of their own: why the gate refused a draft, what a request got
+ * wrong. Kept here so that the English detail of a problem is English too,
+ * rather than a Chinese sentence a handler wrote inline.
+ */
+export const PHRASES = {
+  // ---- why the publish gate stopped (src/versions/publish-gate.ts) ----
+  DRAFT_INVALID: { zh: '草稿未通过校验', en: 'the draft does not validate' },
+  TESTS_MISSING: { zh: '没有测试文件：发布前必须运行规则集的测试', en: 'no test file: a version is published only after its tests have run' },
+  TESTS_FAILED: { zh: '测试未通过（{found} 个用例失败）', en: 'the tests fail ({found} cases)' },
+  TESTS_EMPTY: { zh: '测试文件没有可运行的用例', en: 'the test file has no case to run' },
+  TESTS_OFF_DRAFT: { zh: '没有任何测试用例按草稿版本作出决定（只检验了报错的用例）', en: 'no test case reaches a decision on the draft (only cases expecting an error ran)' },
+  LINT_ERRORS: { zh: '检查发现 {found} 个错误', en: 'lint found {found} errors' },
+  POPULATION_FAILED: { zh: '{found} 名模拟申请人中有 {expected} 名无法作出决定{detail}', en: '{expected} of {found} generated applicants get no decision{detail}' },
+  POPULATION_EXAMPLE: { zh: '，例如第 {key} 名：{detail}', en: ', e.g. number {key}: {detail}' },
+  // ---- requests ----
+  DRAFT_ID_MISMATCH: { zh: '草稿的 id 为 {found}，与所指的规则集 {expected} 不符', en: "the draft's id is {found}, not {expected} as requested" },
+  DATE_SPAN: { zh: '{found} 至 {expected}', en: '{found} to {expected}' },
+  QUERY_INSTANT: { zh: '{key} 应为 YYYY-MM-DD 或 ISO 日期时间，现为 {found}', en: '{key} must be YYYY-MM-DD or an ISO date-time, found {found}' },
+  QUERY_DATE: { zh: '{key} 应为 YYYY-MM-DD，现为 {found}', en: '{key} must be YYYY-MM-DD, found {found}' },
+  QUERY_LIMIT: { zh: '{key} 最大为 {expected}', en: '{key} is at most {expected}' },
+  // ---- case files: a case's state, and what was asked of it (CASE_STATE) ----
+  CASE_DRAFT: { zh: '草稿', en: 'a draft' },
+  CASE_SUBMITTED: { zh: '已提交', en: 'submitted' },
+  CASE_OVERRIDDEN: { zh: '已改判', en: 'overridden' },
+  CASE_CLOSED: { zh: '已办结', en: 'closed' },
+  CASE_EDIT: { zh: '修改草稿', en: 'edit its draft' },
+  CASE_EVALUATE: { zh: '评估', en: 'evaluate it' },
+  CASE_SUBMIT: { zh: '提交', en: 'submit it' },
+  CASE_RESUBMIT: { zh: '再次提交', en: 'submit it again' },
+  CASE_OVERRIDE: { zh: '改判', en: 'correct its outcome' },
+  CASE_CLOSE: { zh: '办结', en: 'close it' },
+  CASE_NOTICE: { zh: '出具告知书（请先提交）', en: 'issue a notice (submit it first)' },
+  // ---- an impact job's status (IMPACT_JOB_NOT_DONE, IMPACT_JOB_ENDED) ----
+  JOB_QUEUED: { zh: '排队中', en: 'queued' },
+  JOB_RUNNING: { zh: '运行中', en: 'running' },
+  JOB_DONE: { zh: '已完成', en: 'done' },
+  JOB_FAILED: { zh: '失败', en: 'failed' },
+  JOB_CANCELLED: { zh: '已取消', en: 'cancelled' },
+  // ---- readiness (GET /ready) ----
+  LOG_UNREACHABLE: { zh: '决定记录库不可达', en: 'the decision log is unreachable' },
+  LOG_NOT_ANSWERING: { zh: '决定记录库无响应', en: 'the decision log is not answering' },
+  NO_RULES_LOADED: { zh: '未从 {found} 载入任何规则集', en: 'no rule set loaded from {found}' },
+} as const satisfies Record<string, { readonly zh: string; readonly en: string }>;
 
-export function formatMessage(code: ErrorCode, params: MessageParams, lang: 'zh' | 'en' = 'zh'): string {
-  const template: string = ERRORS[code][lang];
+export type PhraseKey = keyof typeof PHRASES;
+
+/** A catalogued phrase as a message parameter: worded in the language of the message it stands in. */
+export interface Phrase {
+  readonly phrase: PhraseKey;
+  readonly params: MessageParams;
+}
+
+export function phrase(key: PhraseKey, params: MessageParams = {}): Phrase {
+  return { phrase: key, params };
+}
+
+export type MessageParams = Partial<Record<'key' | 'expected' | 'found' | 'detail', string | number | Phrase>>;
+
+function fill(template: string, params: MessageParams, lang: 'zh' | 'en'): string {
   return template.replace(/\{(key|expected|found|detail)\}/g, (_, name: keyof MessageParams) => {
     const value = params[name];
-    return value === undefined ? '' : String(value);
+    if (value === undefined) return '';
+    return typeof value === 'object' ? fill(PHRASES[value.phrase][lang], value.params, lang) : String(value);
   });
+}
+
+export function formatMessage(code: ErrorCode, params: MessageParams, lang: 'zh' | 'en' = 'zh'): string {
+  return fill(ERRORS[code][lang], params, lang);
+}
+
+export function formatPhrase(p: Phrase, lang: 'zh' | 'en' = 'zh'): string {
+  return fill(PHRASES[p.phrase][lang], p.params, lang);
 }

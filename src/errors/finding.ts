@@ -1,4 +1,4 @@
-import { ERRORS, formatMessage, type ErrorCode, type MessageParams } from './catalogue.js';
+import { ERRORS, formatMessage, formatPhrase, type ErrorCode, type MessageParams, type Phrase } from './catalogue.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -30,14 +30,18 @@ export interface Location {
   readonly pointer: string;
 }
 
+function paramText(v: string | number | Phrase): string {
+  return typeof v === 'object' ? formatPhrase(v) : String(v);
+}
+
 export function finding(code: ErrorCode, at: Location, params: MessageParams = {}, severity: Severity = 'error'): Finding {
   return {
     code,
     severity,
     ...at,
-    ...(params.key !== undefined ? { key: String(params.key) } : {}),
-    ...(params.expected !== undefined ? { expected: String(params.expected) } : {}),
-    ...(params.found !== undefined ? { found: String(params.found) } : {}),
+    ...(params.key !== undefined ? { key: paramText(params.key) } : {}),
+    ...(params.expected !== undefined ? { expected: paramText(params.expected) } : {}),
+    ...(params.found !== undefined ? { found: paramText(params.found) } : {}),
     message: formatMessage(code, params, 'zh'),
     message_en: formatMessage(code, params, 'en'),
   };

@@ -3,6 +3,7 @@ import { ZhiduError, type FactViolation } from '../errors/finding.js';
 import { formatMessage, type ErrorCode, type MessageParams } from '../errors/catalogue.js';
 import { FORBIDDEN_KEYS } from '../text/yaml-source.js';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
+import { errorMember, errorPointer } from '../schema/ajv-error.js';
 import { describe } from '../load/schema-findings.js';
 import { expectedWords, factLabel, foundWords } from '../../web/fact-words.js';
 
@@ -90,14 +91,10 @@ function violation(e: ErrorObject, facts: Record<string, unknown>, rs: PreparedR
     );
   };
   switch (e.keyword) {
-    case 'required': {
-      const missing = (e.params as { missingProperty: string }).missingProperty;
-      return pair('FACT_REQUIRED', `/${missing}`, missing);
-    }
-    case 'additionalProperties': {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      return make('FACT_UNKNOWN', `/${extra}`, { key: extra });
-    }
+    case 'required':
+      return pair('FACT_REQUIRED', errorPointer(e), errorMember(e) ?? '');
+    case 'additionalProperties':
+      return make('FACT_UNKNOWN', errorPointer(e), { key: errorMember(e) ?? '' });
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':

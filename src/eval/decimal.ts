@@ -1,4 +1,5 @@
 import { create, all, type BigNumber, type MathJsInstance } from 'mathjs';
+import { DECIMAL_TEXT } from '../../web/decimal-text.js';
 
 /**
  * One mathjs instance in BigNumber mode serves every formula: money and shares
@@ -13,8 +14,6 @@ export type Decimal = BigNumber;
 export function isDecimal(value: unknown): value is Decimal {
   return math.isBigNumber(value);
 }
-
-const DECIMAL_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
 export function isDecimalText(value: unknown): value is string {
   return typeof value === 'string' && DECIMAL_TEXT.test(value);

@@ -168,8 +168,14 @@ function allDefined(v: readonly unknown[], slots: readonly number[]): boolean {
   return true;
 }
 
+/** What explain() may leave out; only the benchmark does (to price the counterfactual search). */
+export interface ExplainOptions {
+  /** false: no counterfactuals (default true). A recorded decision always has them. */
+  readonly counterfactuals?: boolean;
+}
+
 /** The full Decision of a compact result, identical to the reference path's. */
-export function explain(rs: PreparedRuleSet, compact: CompactDecision): Decision {
+export function explain(rs: PreparedRuleSet, compact: CompactDecision, options: ExplainOptions = {}): Decision {
   const compiled = rs.compiled;
   const actuals: ActualCache = new Map();
   const traces: RuleTrace[] = [];
@@ -178,7 +184,7 @@ export function explain(rs: PreparedRuleSet, compact: CompactDecision): Decision
     const at = { i: (compiled.rules[rule.index] as CompiledRule).offset };
     traces.push(ruleTrace(rule, traceFromCodes(rule.template, compact.codes, at, compiled.leaves, slots, rs.facts, actuals)));
   }
-  return assemble(rs, compact, compact, traces);
+  return assemble(rs, compact, compact, traces, options.counterfactuals !== false);
 }
 
 /**
@@ -299,6 +305,7 @@ function assemble(
   facts: Omit<FactValues, 'values'> & { readonly values: ReadonlyMap<string, unknown> },
   decided: { readonly outputs: Record<string, OutputValue>; readonly status: Decision['status']; readonly missingFromFormulas: ReadonlyMap<string, ReadonlySet<string>> },
   traces: readonly RuleTrace[],
+  withCounterfactuals = true,
 ): Decision {
   const { values, inputs, derived, asOf } = facts;
   const { status, missingFromFormulas } = decided;
@@ -372,6 +379,7 @@ function assemble(
     facts: { inputs: { ...inputs }, derived },
   };
   // Only for a decision that does not grant what was asked: most decisions carry no such key.
+  if (!withCounterfactuals) return decision;
   const whatIf = counterfactuals(rs, values, headline, status, traces);
   if (whatIf.length > 0) decision.counterfactuals = whatIf;
   return decision;

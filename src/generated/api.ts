@@ -25,7 +25,7 @@ export type BatchRequest = EvaluateRequest[];
  * This interface was referenced by `Decision1`'s JSON-Schema
  * via the `definition` "conditionTrace".
  */
-export type ConditionTrace =
+export type ConditionTrace2 =
   | FactCheck
   | {
       kind: 'all' | 'any' | 'not';
@@ -39,13 +39,13 @@ export type ConditionTrace =
        * via the `definition` "truth".
        */
       result: 'true' | 'false' | 'unknown' | 'not_evaluated';
-      children: ConditionTrace[];
+      children: ConditionTrace2[];
     };
 /**
  * This interface was referenced by `DecisionSummaryLevel`'s JSON-Schema
  * via the `definition` "conditionTrace".
  */
-export type ConditionTrace2 =
+export type ConditionTrace1 =
   | FactCheck1
   | {
       kind: 'all' | 'any' | 'not';
@@ -56,13 +56,13 @@ export type ConditionTrace2 =
        * via the `definition` "truth".
        */
       result: 'true' | 'false' | 'unknown' | 'not_evaluated';
-      children: ConditionTrace2[];
+      children: ConditionTrace1[];
     };
 /**
  * This interface was referenced by `DecisionNoneLevel`'s JSON-Schema
  * via the `definition` "conditionTrace".
  */
-export type ConditionTrace1 =
+export type ConditionTrace =
   | FactCheck2
   | {
       kind: 'all' | 'any' | 'not';
@@ -73,7 +73,7 @@ export type ConditionTrace1 =
        * via the `definition` "truth".
        */
       result: 'true' | 'false' | 'unknown' | 'not_evaluated';
-      children: ConditionTrace1[];
+      children: ConditionTrace[];
     };
 
 /**
@@ -313,7 +313,7 @@ export interface RuleTrace {
    */
   result: 'true' | 'false' | 'unknown' | 'not_evaluated';
   citation: Citation;
-  condition: ConditionTrace;
+  condition: ConditionTrace2;
   /**
    * Outputs this rule sets when it holds.
    */
@@ -1668,4 +1668,110 @@ export interface Notice {
  */
 export interface ExplainQuery {
   explain?: 'full' | 'summary' | 'none';
+}
+/**
+ * The single evaluate route’s query: explain as in ExplainQuery, and record. record=false (the interactive preview of a form, e.g. the web app’s 评估 on a rule set’s page) decides the facts exactly as a recorded evaluation would but records nothing and returns no id (DecisionPreview): a preview cannot be cited, printed, determined or replayed. Only what is submitted goes into the decision log: this route with record=true (the default), a batch, or a case’s /submit. Any other value of record is 400 REQUEST_INVALID.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "EvaluateQuery".
+ */
+export interface EvaluateQuery {
+  explain?: 'full' | 'summary' | 'none';
+  /**
+   * false: a preview, not recorded (id and recorded_at null).
+   */
+  record?: 'true' | 'false';
+}
+/**
+ * A decision from evaluate with record=false: decided as a recorded one would be, NOT recorded, so it has no id; submit it (record=true) to record it.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "DecisionPreview".
+ */
+export interface DecisionPreview {
+  /**
+   * Always null: nothing was recorded.
+   */
+  id: null;
+  recorded_at: null;
+  /**
+   * The decision at the requested explain level: full (decision.schema.json), summary (decision-summary.schema.json: without the per-condition trace) or none (decision-none.schema.json: outputs and status). Every level is recorded identically.
+   */
+  decision: Decision | DecisionSummaryLevel | DecisionNoneLevel;
+  /**
+   * The explain level of `decision`.
+   */
+  explain: 'full' | 'summary' | 'none';
+}
+/**
+ * One step of a version's four-eyes review (review_events, append-only).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ReviewStep".
+ */
+export interface ReviewStep {
+  kind: 'submitted' | 'approved' | 'rejected' | 'published' | 'withdrawn';
+  /**
+   * Name of the key holder who took the step.
+   */
+  actor: string;
+  actor_role: string;
+  at: string;
+  comment: string | null;
+}
+/**
+ * Where a version stands in review: its last step (none before it was submitted), who took it and when, and every step.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "VersionReview".
+ */
+export interface VersionReview {
+  state: 'none' | 'submitted' | 'approved' | 'rejected' | 'published' | 'withdrawn';
+  /**
+   * The state in words (未提交, 待审核, 已批准, 已退回, 已发布, 已撤回).
+   */
+  state_zh: string;
+  /**
+   * Who took the last step.
+   */
+  by: string | null;
+  /**
+   * When the last step was taken.
+   */
+  at: string | null;
+  steps: ReviewStep[];
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "VersionListEntry".
+ */
+export interface VersionListEntry {
+  version: string;
+  title: string;
+  effective_from: string | null;
+  effective_to: string | null;
+  hash: string;
+  /**
+   * In force today.
+   */
+  in_force: boolean;
+  /**
+   * Loaded from the rules directory, or published through the API.
+   */
+  origin: 'file' | 'published';
+  published_at?: string;
+  published_by?: string;
+  review: VersionReview;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "VersionList".
+ */
+export interface VersionList {
+  id: string;
+  /**
+   * The version in force today.
+   */
+  in_force: string | null;
+  versions: VersionListEntry[];
 }

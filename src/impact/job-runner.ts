@@ -1,12 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { loadRuleSet } from '../load/load-rule-set.js';
 import type { SourceTexts } from '../load/source-texts.js';
-import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
 import type { ImpactJob } from '../generated/impact-job.js';
-import { generatePopulation } from './population-generator.js';
-import type { PopulationRecord } from './population-reader.js';
 import { runImpact, runImpactParallel } from './run-impact.js';
-import { decisionRecords } from './decision-records.js';
+import { populationRecords, prepareSpec } from './job-chunks.js';
 import type { JobSpec, JobStore, NewJob } from './job-store.js';
 
 /**
@@ -25,13 +21,24 @@ export interface RunnerOptions {
   readonly parallelFrom?: number;
 }
 
+/** What the API needs of impact jobs, run in this process (PGlite) or through the queue (PostgreSQL). */
+export interface ImpactJobs {
+  readonly store: JobStore;
+  submit(job: NewJob): Promise<ImpactJob>;
+  /** False when the job had already ended. */
+  cancel(id: string): Promise<boolean>;
+  /** Resolves when the job has ended (done, failed or cancelled). */
+  settled(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 export class CancelledError extends Error {
   constructor() {
     super('cancelled');
   }
 }
 
-export class ImpactJobRunner extends EventEmitter {
+export class ImpactJobRunner extends EventEmitter implements ImpactJobs {
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private closed = false;
 
@@ -85,16 +92,10 @@ export class ImpactJobRunner extends EventEmitter {
     const timer = setInterval(beat, this.options.progressMs ?? 500);
     try {
       const spec = (await this.store.spec(id)) as JobSpec;
-      const from = this.prepare(spec.from);
-      const to = this.prepare(spec.to);
+      const { from, to } = prepareSpec(spec, this.sources);
       const pop = spec.population;
       const count = 'records' in pop ? pop.records.length : 'count' in pop ? pop.count : 0;
-      const records =
-        'records' in pop
-          ? fromRecords(pop.records)
-          : 'count' in pop
-            ? generated(to, pop.count, pop.seed, spec.as_of)
-            : decisionRecords(this.store.db, this.store.schema, { ruleset: to.id, ...pop.decisions });
+      const records = populationRecords(spec, to, this.store.db, this.store.schema);
       const options = { from, to, asOf: spec.as_of, sampleSize: spec.sample, signal: abort.signal, onProgress: (n: number) => (done = n) };
       const parallel = this.options.workers > 1 && count >= (this.options.parallelFrom ?? 5000);
       const report = parallel ? await runImpactParallel(records, { ...options, workers: this.options.workers, sourcesDir: this.options.sourcesDir, concurrency: 512 }) : await runImpact(records, { ...options, concurrency: 256, yieldToEventLoop: true });
@@ -109,12 +110,6 @@ export class ImpactJobRunner extends EventEmitter {
     }
   }
 
-  private prepare(v: { file: string; text: string }): PreparedRuleSet {
-    const r = loadRuleSet(v.file, v.text, { sources: this.sources });
-    if (!r.ok) throw new Error(`${v.file} 无法载入`);
-    return r.ruleSet;
-  }
-
   /** Stop every job of this process (shutdown): they end as cancelled, not left running. */
   async close(): Promise<void> {
     this.closed = true;
@@ -122,19 +117,4 @@ export class ImpactJobRunner extends EventEmitter {
     for (const r of all) r.abort.abort(new CancelledError());
     await Promise.all(all.map((r) => r.done));
   }
-}
-
-/** Given records; a record's own decision date (as_of, from an uploaded file's column) wins. */
-async function* fromRecords(items: readonly Record<string, unknown>[]): AsyncGenerator<PopulationRecord> {
-  let line = 0;
-  for (const item of items) {
-    const { as_of: asOf, ...facts } = item;
-    line += 1;
-    yield typeof asOf === 'string' ? { line, facts, asOf } : { line, facts: item };
-  }
-}
-
-async function* generated(rs: PreparedRuleSet, count: number, seed: number, asOf: string): AsyncGenerator<PopulationRecord> {
-  let line = 0;
-  for (const facts of generatePopulation(rs.definition, count, { seed, asOf })) yield { line: ++line, facts };
 }

@@ -50,12 +50,19 @@ interface JobRow {
   cancel_requested: boolean;
   error: string | null;
   summary: string | null;
+  chunks: number | null;
 }
 
 /** A job whose process stopped beating for this long is reported as interrupted. */
 export const STALE_MS = 30_000;
+/**
+ * A chunked job is retried by the queue when a worker dies (after the chunk
+ * timeout), so only a much longer silence means that no worker is left; one
+ * waiting in the queue behind other jobs is never stale.
+ */
+export const CHUNKED_STALE_MS = 15 * 60_000;
 
-const COLUMNS = 'id, ruleset_id, from_version, to_version, draft, as_of, population, status, done, total, created_by, created_at, started_at, finished_at, heartbeat_at, cancel_requested, error, summary';
+const COLUMNS = 'id, ruleset_id, from_version, to_version, draft, as_of, population, status, done, total, created_by, created_at, started_at, finished_at, heartbeat_at, cancel_requested, error, summary, chunks';
 
 export class JobStore {
   private readonly s: string;
@@ -96,18 +103,20 @@ export class JobStore {
         summary text,
         report text
       )`);
+      // Null: run by one process; a number: split into that many chunks through the queue (chunk-store.ts).
+      await tx.query(`ALTER TABLE ${s}.impact_job ADD COLUMN IF NOT EXISTS chunks integer`);
     });
     return store;
   }
 
-  async create(job: NewJob): Promise<ImpactJob> {
+  async create(job: NewJob, chunks: number | null = null): Promise<ImpactJob> {
     const id = randomUUID();
     const now = new Date().toISOString();
     const { spec } = job;
     await this.db.query(
-      `INSERT INTO ${this.s}.impact_job (id, ruleset_id, from_version, to_version, draft, as_of, population, spec, status, total, created_by, created_at, heartbeat_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $11)`,
-      [id, job.ruleset, spec.from.version, spec.to.version, spec.to.draft, spec.as_of, job.population_text, JSON.stringify(spec), job.total, job.created_by, now],
+      `INSERT INTO ${this.s}.impact_job (id, ruleset_id, from_version, to_version, draft, as_of, population, spec, status, total, created_by, created_at, heartbeat_at, chunks)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $11, $12)`,
+      [id, job.ruleset, spec.from.version, spec.to.version, spec.to.draft, spec.as_of, job.population_text, JSON.stringify(spec), job.total, job.created_by, now, chunks],
     );
     return (await this.get(id)) as ImpactJob;
   }
@@ -178,9 +187,13 @@ function view(row: JobRow): ImpactJob {
   let status = row.status;
   let error = row.error;
   // The process running it died (a restart, a crash): nobody will finish it.
-  if ((status === 'running' || status === 'queued') && row.heartbeat_at && Date.now() - Date.parse(row.heartbeat_at) > STALE_MS) {
+  const silent = row.heartbeat_at ? Date.now() - Date.parse(row.heartbeat_at) : 0;
+  if (row.chunks === null && (status === 'running' || status === 'queued') && silent > STALE_MS) {
     status = 'failed';
     error = '任务中断：处理它的进程已停止（例如服务重启），请重新开始';
+  } else if (row.chunks !== null && status === 'running' && silent > CHUNKED_STALE_MS) {
+    status = 'failed';
+    error = '任务中断：长时间没有工作进程处理它（请确认 zhidu worker 或服务器在运行），请重新开始';
   }
   const end = row.finished_at ? Date.parse(row.finished_at) : Date.now();
   const seconds = row.started_at ? Math.max(0.001, (end - Date.parse(row.started_at)) / 1000) : 0;

@@ -25,6 +25,27 @@ export interface GeneratorOptions {
   readonly asOf?: string;
   /** Share of optional facts left out (unknown), 0..1. */
   readonly missingRate?: number;
+  /** 0-based index of the first record to yield: records start … start+count-1 of the population. */
+  readonly start?: number;
+}
+
+/**
+ * The population is a sequence of blocks, each drawn from its own seed, so a
+ * chunk of it (a distributed job's share, src/impact/job-chunks.ts) is
+ * generated where it is decided without drawing everything before it: record
+ * i is the same whichever range asks for it. Block 0 uses the seed itself, so
+ * populations up to one block (the publish gate's 10,000) are the ones a single
+ * sequence gave before blocks existed.
+ */
+export const GENERATOR_BLOCK = 10_000;
+
+function blockSeed(seed: number, block: number): number {
+  if (block === 0) return seed;
+  // murmur3's 32-bit finaliser over seed and block: neighbouring blocks start far apart.
+  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(block, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 type Gen = (rand: () => number) => unknown;
@@ -130,7 +151,8 @@ const AIMED_SHARE = 0.7;
 const MISS_SHARE = 0.5;
 
 export function* generatePopulation(rs: RuleSet, count: number, options: GeneratorOptions): Generator<Record<string, unknown>> {
-  const rand = mulberry32(options.seed);
+  const start = options.start ?? 0;
+  let rand = mulberry32(blockSeed(options.seed, Math.floor(start / GENERATOR_BLOCK)));
   const near = thresholds(rs);
   const required = new Set(rs.inputs.required ?? []);
   const missing = options.missingRate ?? 0.02;
@@ -143,7 +165,9 @@ export function* generatePopulation(rs: RuleSet, count: number, options: Generat
     const m = /^\s*years_between\(\s*([a-z][a-z0-9_]*)\s*,\s*as_of\s*\)\s*$/.exec(d.formula);
     if (m) dateOf.set(d.id, m[1] as string);
   }
-  for (let i = 0; i < count; i++) {
+  // A start inside a block draws (and drops) the block's earlier records: the stream cannot jump.
+  for (let i = start - (start % GENERATOR_BLOCK); i < start + count; i++) {
+    if (i % GENERATOR_BLOCK === 0 && i > 0) rand = mulberry32(blockSeed(options.seed, i / GENERATOR_BLOCK));
     const facts: Record<string, unknown> = {};
     if (rs.rules.length > 0 && rand() < AIMED_SHARE) {
       const rule = rs.rules[Math.floor(rand() * rs.rules.length)] as RuleSet['rules'][number];
@@ -158,7 +182,7 @@ export function* generatePopulation(rs: RuleSet, count: number, options: Generat
       facts[id] = gen(rand);
     }
     for (const r of relations) keepAfter(facts, r, asOf, rand);
-    yield facts;
+    if (i >= start) yield facts;
   }
 }
 

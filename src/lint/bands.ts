@@ -20,6 +20,8 @@ interface Piece {
   readonly pointer: string;
   readonly context: string;
   readonly contextText: string;
+  /** The term's literals on other facts: the context, as literals. */
+  readonly rest: readonly Literal[];
 }
 
 interface Decision {
@@ -43,7 +45,7 @@ export function checkBands(ctx: LintContext): Finding[] {
         const key = `${fact}|${context}|${ruleIdx.join(',')}`;
         if (done.has(key)) continue;
         done.add(key);
-        out.push(...overlaps(ctx, decision, fact, list, used), ...gaps(ctx, decision, fact, list, ruleIdx, used));
+        out.push(...overlaps(ctx, decision, fact, list, used), ...gaps(ctx, decision, fact, list, ruleIdx, used, pieces));
       }
     }
   }
@@ -106,6 +108,7 @@ function piecesFor(ctx: LintContext, d: Decision, fact: string): Piece[] {
         pointer: (own[0] as Literal).pointer,
         context: canonicalJson(rest.map((l) => ({ c: l.condition, n: l.negated })).sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b)))),
         contextText: rest.map((l) => literalText(l, ctx.ruleSet.facts).zh).join('、'),
+        rest,
       });
     }
   }
@@ -214,14 +217,14 @@ function overlaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly 
   return out;
 }
 
-function gaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piece[], ruleIdx: readonly number[], used: Set<string>): Finding[] {
+function gaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piece[], ruleIdx: readonly number[], used: Set<string>, all: readonly Piece[]): Finding[] {
   const rs = ctx.definition;
   const info = ctx.ruleSet.facts.get(fact);
   if (!d.explicit && d.output && rs.outputs[d.output]?.default !== undefined) return [];
   const { set: domain, integer } = domainSet(ctx, fact);
   const covered = pieces.reduce<IntervalSet>((acc, p) => union(acc, p.set, integer), NONE);
   const span = hull(covered);
-  const interior = subtract(intersect(span, domain, integer), covered, integer);
+  const interior = uncoveredByNarrowerTerms(ctx, pieces, subtract(intersect(span, domain, integer), covered, integer), all, integer);
   // Values the input schema allows outside every band, bounded on both sides (e.g. 0 when counts start at 1).
   const exterior = subtract(domain, span, integer).filter((i) => i.lo !== null && i.hi !== null);
   const rules = ruleIdx.map((i) => rs.rules[i] as Rule);
@@ -264,4 +267,70 @@ function gaps(ctx: LintContext, d: Decision, fact: string, pieces: readonly Piec
     );
   }
   return out;
+}
+
+const literalKey = (l: Literal): string => canonicalJson({ c: l.condition, n: l.negated });
+
+/**
+ * The part of a gap that no rule covers once terms of a narrower context are
+ * counted: a band the base context leaves open may be closed by rules that
+ * add conditions on yes/no or enumerated facts, jointly exhaustive there
+ * (head-start: 2,500–10,000 USD is 托收承付 when 异地 and 商品交易, otherwise
+ * 委托收款 only — every combination is covered, so it is no gap). Each
+ * combination of those facts' values is tried; what stays open under any one
+ * of them is a real gap. A narrower term with a condition that cannot be
+ * enumerated (another number, a fact reference) is not counted, so the
+ * finding can only shrink where coverage is certain.
+ */
+function uncoveredByNarrowerTerms(ctx: LintContext, base: readonly Piece[], gap: IntervalSet, all: readonly Piece[], integer: boolean): IntervalSet {
+  if (isEmpty(gap) || base.length === 0) return gap;
+  const context = (base[0] as Piece).context;
+  const baseLits = (base[0] as Piece).rest;
+  const baseKeys = new Set(baseLits.map(literalKey));
+  const facts = ctx.ruleSet.facts;
+  const discrete = (l: Literal): Extract<Constraint, { kind: 'discrete' }> | undefined => {
+    const c = literalConstraint(l, facts.get(l.condition.fact));
+    return c.kind === 'discrete' ? c : undefined;
+  };
+  const allows = (c: Extract<Constraint, { kind: 'discrete' }>, v: string): boolean => (c.mode === 'in' ? c.values.has(v) : !c.values.has(v));
+  const narrower: Array<{ set: IntervalSet; extra: Array<{ fact: string; c: Extract<Constraint, { kind: 'discrete' }> }> }> = [];
+  for (const p of all) {
+    if (p.context === context || isEmpty(intersect(p.set, gap, integer))) continue;
+    const keys = new Set(p.rest.map(literalKey));
+    if (![...baseKeys].every((k) => keys.has(k))) continue;
+    const extra = p.rest.filter((l) => !baseKeys.has(literalKey(l))).map((l) => ({ fact: l.condition.fact, c: discrete(l) }));
+    if (extra.some((e) => !e.c)) continue;
+    narrower.push({ set: p.set, extra: extra as Array<{ fact: string; c: Extract<Constraint, { kind: 'discrete' }> }> });
+  }
+  if (narrower.length === 0) return gap;
+  // Each enumerated fact's values, restricted by what the base context already says of it.
+  const values = new Map<string, string[]>();
+  for (const { extra } of narrower) {
+    for (const { fact } of extra) {
+      if (values.has(fact)) continue;
+      const info = facts.get(fact);
+      const domain = info ? factDomain(ctx.definition, info) : undefined;
+      if (domain?.kind !== 'discrete' || domain.mode !== 'in') return gap;
+      const own = baseLits.filter((l) => l.condition.fact === fact).map(discrete);
+      values.set(fact, [...domain.values].filter((v) => own.every((c) => c !== undefined && allows(c, v))));
+    }
+  }
+  const names = [...values.keys()];
+  const combinations = names.reduce((n, f) => n * (values.get(f) as string[]).length, 1);
+  if (combinations > 1024) return gap;
+  let residual: IntervalSet = NONE;
+  const assignment = new Map<string, string>();
+  const visit = (i: number): void => {
+    if (i === names.length) {
+      const covered = narrower.filter((n) => n.extra.every((e) => allows(e.c, assignment.get(e.fact) as string))).reduce<IntervalSet>((acc, n) => union(acc, n.set, integer), NONE);
+      residual = union(residual, subtract(gap, covered, integer), integer);
+      return;
+    }
+    for (const v of values.get(names[i] as string) as string[]) {
+      assignment.set(names[i] as string, v);
+      visit(i + 1);
+    }
+  };
+  visit(0);
+  return residual;
 }

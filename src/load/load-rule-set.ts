@@ -1,4 +1,5 @@
 import { Engine } from 'json-rules-engine';
+import { isDecimalText } from '../eval/decimal.js';
 import type { RuleSet, Rule, Condition, FactCondition, Citation, Ambiguity } from '../generated/rule-set.js';
 import { finding, sortFindings, type Finding, type Location } from '../errors/finding.js';
 import { parseYaml, escapePointer, DEFAULT_YAML_LIMITS, type YamlLimits, type YamlSource } from '../text/yaml-source.js';
@@ -427,7 +428,7 @@ class Checker {
 function valueFitsKind(value: unknown, kind: string): boolean {
   switch (kind) {
     case 'number':
-      return typeof value === 'number' || (typeof value === 'string' && /^-?(0|[1-9]\d*)(\.\d+)?$/.test(value));
+      return typeof value === 'number' || isDecimalText(value);
     case 'date':
       return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
     case 'string':

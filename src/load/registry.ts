@@ -66,10 +66,23 @@ export class Registry {
     assertAsOf(asOf);
     const versions = this.byId.get(id);
     if (!versions || versions.length === 0) throw new ZhiduError('RULESET_NOT_FOUND', { key: id });
-    const candidates = versions.filter((v) => (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf));
-    const chosen = candidates[candidates.length - 1];
+    const chosen = this.inForceOther(id, asOf);
     if (!chosen) throw new ZhiduError('NO_VERSION_IN_FORCE', { key: id, found: asOf });
     return chosen;
+  }
+
+  /**
+   * The version in force on `asOf` other than the one with hash `except`, or
+   * undefined: what a draft (or a version) is compared with in an impact run.
+   */
+  inForceOther(id: string, asOf: string, except?: string): PreparedRuleSet | undefined {
+    const versions = this.byId.get(id) ?? [];
+    // Sorted by start: the last that holds is the latest start on or before asOf.
+    for (let i = versions.length - 1; i >= 0; i--) {
+      const v = versions[i] as PreparedRuleSet;
+      if (v.hash !== except && (v.effectiveFrom ?? '') <= asOf && (v.effectiveTo === null || v.effectiveTo >= asOf)) return v;
+    }
+    return undefined;
   }
 
   latest(id: string): PreparedRuleSet | undefined {
@@ -111,20 +124,9 @@ export function loadRulePaths(paths: readonly string[], sourcesDir: string, cwd 
     const result = loadRuleSet(label, text, { sources: registry.sources });
     findings.push(...result.findings);
     if (result.ok) {
-      try {
-        registry.add(result.ruleSet);
-      } catch (err) {
-        findings.push({
-          code: 'DUPLICATE_ID',
-          severity: 'error',
-          file: label,
-          line: 1,
-          column: 1,
-          pointer: '/version',
-          message: `规则集 ${result.ruleSet.id} 的版本 ${result.ruleSet.version} 重复`,
-          message_en: (err as Error).message,
-        });
-      }
+      if (registry.get(result.ruleSet.id, result.ruleSet.version)) {
+        findings.push(finding('VERSION_DUPLICATE', { file: label, line: 1, column: 1, pointer: '/version' }, { key: result.ruleSet.id, found: result.ruleSet.version }));
+      } else registry.add(result.ruleSet);
     }
   }
   return { registry, findings: sortFindings(findings), files };

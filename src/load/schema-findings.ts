@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { finding, type Finding } from '../errors/finding.js';
 import type { YamlSource } from '../text/yaml-source.js';
-import { escapePointer } from '../text/yaml-source.js';
+import { errorMember, errorPointer } from '../schema/ajv-error.js';
 import { didYouMean } from './did-you-mean.js';
 
 /**
@@ -21,15 +21,13 @@ export function schemaFindings(errors: readonly ErrorObject[], source: YamlSourc
     let f: Finding;
     switch (e.keyword) {
       case 'required': {
-        const key = String((e.params as { missingProperty: string }).missingProperty);
+        const key = errorMember(e) ?? '';
         f = finding('SCHEMA_REQUIRED', source.locate(pointer, true), { key: pointer ? `${pointer.slice(1)}/${key}` : key });
         break;
       }
-      case 'additionalProperties': {
-        const key = String((e.params as { additionalProperty: string }).additionalProperty);
-        f = finding('SCHEMA_UNKNOWN_KEY', source.locate(`${pointer}/${escapePointer(key)}`, true), { key });
+      case 'additionalProperties':
+        f = finding('SCHEMA_UNKNOWN_KEY', source.locate(errorPointer(e), true), { key: errorMember(e) ?? '' });
         break;
-      }
       case 'type':
         f = finding('SCHEMA_TYPE', source.locate(pointer), {
           key: lastKey,

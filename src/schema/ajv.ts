@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { re2RegExp } from './re2-regexp.js';
+import { DECIMAL_TEXT } from '../../web/decimal-text.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv, formats: string[]) => Ajv;
@@ -17,7 +18,7 @@ export function createAjv(options: { allErrors?: boolean; coerceTypes?: boolean 
   const ajv = new Ajv({ allErrors: options.allErrors ?? true, strict: true, strictRequired: false, allowUnionTypes: true, coerceTypes: options.coerceTypes ?? false, code: { regExp: re2RegExp } });
   addFormats(ajv, ['date']);
   // `decimal` inputs are exact decimals written as strings ("1880000.50").
-  ajv.addFormat('decimal', /^-?(0|[1-9]\d*)(\.\d+)?$/);
+  ajv.addFormat('decimal', DECIMAL_TEXT);
   ajv.addVocabulary([...ANNOTATIONS]);
   return ajv;
 }

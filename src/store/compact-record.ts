@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../load/canonical-json.js';
 import type { ConditionTrace, Decision, OutputValue } from '../generated/decision.js';
 import { canonicalExplanation } from './canonical-explanation.js';
 
@@ -17,8 +17,10 @@ import { canonicalExplanation } from './canonical-explanation.js';
  * 3: + partly known collected lists (partial, known, known_display, more_from).
  * 4: + counterfactuals (what would change a refusal or an undetermined decision).
  * 5: + outcome_kind; x-display-decimals and no space before % / ‰ in displays.
+ * 6: a space where a filled-in number meets Chinese (连任 2 届); money grouped by
+ *    thousands to the fen (12,345.50 元) — web/number-words.js.
  */
-export const EXPLANATION_FORMAT = 5;
+export const EXPLANATION_FORMAT = 6;
 
 /** An output as the record keeps it: what was decided, not how it reads. */
 export interface RecordedOutput {
@@ -83,5 +85,5 @@ export function recordedOutputs(outputs: Record<string, OutputValue>): Record<st
 
 /** sha256 of the explanation's canonical JSON (canonical-explanation.ts). */
 export function explanationDigest(decision: Decision): string {
-  return createHash('sha256').update(canonicalExplanation(decision)).digest('hex');
+  return sha256(canonicalExplanation(decision));
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../load/canonical-json.js';
 import type { Decision } from '../generated/decision.js';
 
 /**
@@ -54,9 +54,7 @@ export function compileBase(text: string, hash = sha256(text)): Base {
   return { hash, text, root, prims: n };
 }
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+
 
 /** The value a base and its delta stand for. Throws on a delta that does not fit the base. */
 export function applyDelta(base: Base, diff: readonly Prim[]): unknown {

@@ -2,7 +2,8 @@ import type { SqlQueryable } from './sql-client.js';
 import type { Decision } from '../generated/decision.js';
 import { canonicalText, linkHash } from './log-record.js';
 import { GENESIS_HASH } from './genesis.js';
-import { compileBase, decodeExplanation, isEncoded, sha256, type Base } from './legacy-delta.js';
+import { compileBase, decodeExplanation, isEncoded, type Base } from './legacy-delta.js';
+import { sha256 } from '../load/canonical-json.js';
 import { codesFromTraces, explanationDigest, packCodes, recordedOutputs } from './compact-record.js';
 
 /**

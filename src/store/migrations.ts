@@ -197,6 +197,83 @@ export const MIGRATIONS: readonly (string | MigrationStep)[] = [
   CREATE TRIGGER review_events_no_truncate BEFORE TRUNCATE ON S.review_events
     FOR EACH STATEMENT EXECUTE FUNCTION S.review_events_keep();
   `,
+  // The log partitioned by month of recorded_at (UTC), so years of records stay fast to
+  // read and verify by range (issue #12). A partition key must be in every unique
+  // constraint: seq and id are unique with recorded_at; the chain head, locked FOR
+  // UPDATE by every append, is what keeps seq unique, and verify checks it is contiguous.
+  // A month's partition is made by the append that first needs it (under the chain
+  // head's lock, so two processes never both create it), together with the next month's.
+  `
+  CREATE FUNCTION S.log_ensure_month(t timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE
+    m timestamp;
+  BEGIN
+    FOR i IN 0 .. 1 LOOP
+      m := date_trunc('month', t AT TIME ZONE 'UTC') + make_interval(months => i);
+      IF to_regclass('S.' || quote_ident('log_' || to_char(m, 'YYYY_MM'))) IS NULL THEN
+        EXECUTE format('CREATE TABLE S.%I PARTITION OF S.log FOR VALUES FROM (%L) TO (%L)',
+          'log_' || to_char(m, 'YYYY_MM'), to_char(m, 'YYYY-MM-DD"T"HH24:MI:SS"+00"'), to_char(m + interval '1 month', 'YYYY-MM-DD"T"HH24:MI:SS"+00"'));
+      END IF;
+    END LOOP;
+  END
+  $$;
+  ALTER TABLE S.log RENAME TO log_before_partitions;
+  CREATE TABLE S.log (
+    seq bigint NOT NULL,
+    id text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('decision', 'determination')),
+    subject text,
+    recorded_at timestamptz NOT NULL,
+    caller text NOT NULL,
+    ruleset_id text,
+    ruleset_version text,
+    as_of text,
+    status text,
+    outcome text,
+    content text NOT NULL,
+    prev_hash text NOT NULL,
+    hash text NOT NULL,
+    CONSTRAINT log_month_pkey PRIMARY KEY (seq, recorded_at),
+    CONSTRAINT log_month_id_key UNIQUE (id, recorded_at)
+  ) PARTITION BY RANGE (recorded_at);
+  SELECT S.log_ensure_month(m) FROM (SELECT DISTINCT date_trunc('month', recorded_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m FROM S.log_before_partitions) months;
+  SELECT S.log_ensure_month(now());
+  INSERT INTO S.log (seq, id, kind, subject, recorded_at, caller, ruleset_id, ruleset_version, as_of, status, outcome, content, prev_hash, hash)
+    SELECT seq, id, kind, subject, recorded_at, caller, ruleset_id, ruleset_version, as_of, status, outcome, content, prev_hash, hash FROM S.log_before_partitions;
+  DROP TABLE S.log_before_partitions;
+  CREATE INDEX log_ruleset_time ON S.log (ruleset_id, recorded_at) WHERE kind = 'decision';
+  CREATE INDEX log_subject ON S.log (subject) WHERE subject IS NOT NULL;
+  CREATE INDEX log_seq ON S.log (seq);
+  CREATE TRIGGER log_append_only BEFORE UPDATE OR DELETE ON S.log
+    FOR EACH ROW EXECUTE FUNCTION S.log_append_only();
+  CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON S.log
+    FOR EACH STATEMENT EXECUTE FUNCTION S.log_append_only();
+  CREATE OR REPLACE FUNCTION S.append_records(
+    p_id text[], p_kind text[], p_subject text[], p_recorded_at timestamptz[], p_caller text[],
+    p_ruleset_id text[], p_ruleset_version text[], p_as_of text[], p_status text[], p_outcome text[],
+    p_content text[]
+  ) RETURNS TABLE (out_seq bigint, out_hash text) LANGUAGE plpgsql AS $$
+  DECLARE
+    h_seq bigint;
+    h_prev text;
+    h_next text;
+  BEGIN
+    SELECT c.seq, c.hash INTO h_seq, h_prev FROM S.chain_head c WHERE c.one FOR UPDATE;
+    PERFORM S.log_ensure_month(m) FROM (SELECT DISTINCT date_trunc('month', t AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS m FROM unnest(p_recorded_at) AS t) months;
+    FOR i IN 1 .. coalesce(cardinality(p_id), 0) LOOP
+      h_seq := h_seq + 1;
+      h_next := encode(sha256(convert_to(h_prev || E'\\n' || p_content[i], 'UTF8')), 'hex');
+      INSERT INTO S.log (seq, id, kind, subject, recorded_at, caller, ruleset_id, ruleset_version, as_of, status, outcome, content, prev_hash, hash)
+        VALUES (h_seq, p_id[i], p_kind[i], p_subject[i], p_recorded_at[i], p_caller[i], p_ruleset_id[i], p_ruleset_version[i], p_as_of[i], p_status[i], p_outcome[i], p_content[i], h_prev, h_next);
+      h_prev := h_next;
+      out_seq := h_seq;
+      out_hash := h_next;
+      RETURN NEXT;
+    END LOOP;
+    UPDATE S.chain_head c SET seq = h_seq, hash = h_prev WHERE c.one;
+  END
+  $$;
+  `,
 ];
 
 export function quoteIdent(name: string): string {
@@ -223,7 +300,9 @@ export async function migrate(db: SqlClient, schema: string, upTo = MIGRATIONS.l
       await tx.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [i + 1]);
     }
     return Math.max(0, upTo - done);
-  });
+    // A migration rewrites the whole log (migration 5) in one transaction: each statement
+    // stays under the server's limits, the whole may take longer than one request's bound.
+  }, { deadline: Infinity });
 }
 
 /** Split on semicolons outside $$-quoted bodies (extended protocol takes one statement at a time). */

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { connectPostgres } from './postgres-client.js';
 
 /**
  * The little of SQL the decision log needs, over either embedded PGlite or a
@@ -10,9 +11,20 @@ export interface SqlQueryable {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: T[] }>;
 }
 
+export interface TransactionOptions {
+  /**
+   * When the caller stops waiting (epoch ms): past it the transaction fails
+   * with StoreTimeout and is certain not to commit. Defaults to now plus the
+   * bound; Infinity leaves only the server's per-statement limits (migrations).
+   */
+  readonly deadline?: number;
+}
+
 export interface SqlClient extends SqlQueryable {
   readonly kind: 'pglite' | 'postgres';
-  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  /** The bound on any one wait for the database (PostgreSQL); the embedded database in this process has none. */
+  readonly timeoutMs?: number;
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -105,48 +117,6 @@ async function connectPglite(dataDir: string | undefined): Promise<SqlClient> {
         if (!failure) await send({ op: 'close' }).catch(() => {});
         await worker.terminate();
       });
-    },
-  };
-}
-
-async function connectPostgres(url: string, max: number, timeoutMs: number): Promise<SqlClient> {
-  const pg = (await import('pg')).default;
-  // Without these a held lock or a silent connection blocks every append indefinitely;
-  // the server-side limits free the session, query_timeout frees the caller when bytes stop.
-  const pool = new pg.Pool({
-    connectionString: url, max, connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs, lock_timeout: timeoutMs, idle_in_transaction_session_timeout: timeoutMs,
-    query_timeout: timeoutMs + 1_000,
-  });
-  // An idle client losing its connection must not crash the process; the next query reports it.
-  pool.on('error', () => {});
-  return {
-    kind: 'postgres',
-    async query<T>(text: string, params: readonly unknown[] = []) {
-      const r = await pool.query(text, params as unknown[]);
-      return { rows: r.rows as T[] };
-    },
-    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn({
-          async query<R>(text: string, params: readonly unknown[] = []) {
-            const r = await client.query(text, params as unknown[]);
-            return { rows: r.rows as R[] };
-          },
-        });
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
-    async close() {
-      await pool.end();
     },
   };
 }

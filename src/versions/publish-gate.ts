@@ -2,7 +2,7 @@ import type { Finding } from '../errors/finding.js';
 import type { Registry } from '../load/registry.js';
 import type { SourceTexts } from '../load/source-texts.js';
 import type { PreparedRuleSet } from '../load/prepared-rule-set.js';
-import { formatMessage, type ErrorCode, type MessageParams } from '../errors/catalogue.js';
+import { formatMessage, formatPhrase, phrase, type ErrorCode, type MessageParams, type Phrase } from '../errors/catalogue.js';
 import { lintText, type LintReport } from '../lint/lint-rule-set.js';
 import { checkPopulationYielding, type PopulationCheck, type PopulationCheckOptions } from './population-check.js';
 
@@ -20,11 +20,13 @@ export type GateStage = 'validate' | 'lint' | 'tests' | 'version' | 'population'
 export interface GateResult {
   readonly ok: boolean;
   readonly stage: GateStage;
-  /** Why it stopped (zh-CN), when it did. */
+  /** Why it stopped (zh-CN), when it did, for logs and the CLI. */
   readonly reason?: string;
-  /** The problem code to answer with when it stopped (default PUBLISH_REJECTED). */
+  /** The problem code to answer with when it stopped (default PUBLISH_REJECTED, with `why` as its detail). */
   readonly code?: ErrorCode;
   readonly params?: MessageParams;
+  /** Why it stopped, as a catalogued phrase (both languages). */
+  readonly why?: Phrase;
   readonly findings: readonly Finding[];
   readonly lint?: LintReport;
   readonly tests?: { readonly file: string; readonly passed: number; readonly failed: number; readonly on_draft: number };
@@ -54,7 +56,7 @@ export async function gate(text: string, options: GateOptions): Promise<GateResu
   const report = await lintText(options.file, text, { sources: options.sources, registry: options.registry, draft: true, ...(options.tests ? { tests: options.tests } : {}) });
   const rs = report.prepared;
   const base = { findings: report.findings, lint: report, ...(report.tests ? { tests: report.tests } : {}) };
-  if (!rs) return { ok: false, stage: 'validate', reason: '规则集未通过校验', ...base };
+  if (!rs) return refused('validate', phrase('DRAFT_INVALID'), base);
   const existing = options.registry.get(rs.id, rs.version);
   if (existing) {
     if (existing.hash === rs.hash) return { ok: true, stage: 'unchanged', ...base, ruleSet: existing };
@@ -65,21 +67,25 @@ export async function gate(text: string, options: GateOptions): Promise<GateResu
     const params = { key: `v${newer.version}`, expected: newer.effectiveFrom ?? '', found: rs.effectiveFrom ?? '自始' };
     return { ok: false, stage: 'version', code: 'VERSION_SUPERSEDED', params, reason: formatMessage('VERSION_SUPERSEDED', params, 'zh'), ...base, ruleSet: rs };
   }
-  if (!options.tests) return { ok: false, stage: 'tests', reason: '没有测试文件：发布前必须运行规则集的测试', ...base, ruleSet: rs };
+  if (!options.tests) return refused('tests', phrase('TESTS_MISSING'), { ...base, ruleSet: rs });
   const failing = report.findings.filter((f) => f.severity === 'error' && f.code === 'LINT_TEST_FAILS');
-  if (failing.length > 0 || (report.tests?.failed ?? 0) > 0) return { ok: false, stage: 'tests', reason: `测试未通过（${report.tests?.failed ?? failing.length} 个用例失败）`, ...base, ruleSet: rs };
-  if ((report.tests?.passed ?? 0) === 0) return { ok: false, stage: 'tests', reason: '测试文件没有可运行的用例', ...base, ruleSet: rs };
-  if ((report.tests?.on_draft ?? 0) === 0) return { ok: false, stage: 'tests', reason: '没有任何测试用例按草稿版本作出决定（只检验了报错的用例）', ...base, ruleSet: rs };
+  if (failing.length > 0 || (report.tests?.failed ?? 0) > 0) return refused('tests', phrase('TESTS_FAILED', { found: report.tests?.failed ?? failing.length }), { ...base, ruleSet: rs });
+  if ((report.tests?.passed ?? 0) === 0) return refused('tests', phrase('TESTS_EMPTY'), { ...base, ruleSet: rs });
+  if ((report.tests?.on_draft ?? 0) === 0) return refused('tests', phrase('TESTS_OFF_DRAFT'), { ...base, ruleSet: rs });
   const errors = report.findings.filter((f) => f.severity === 'error');
-  if (errors.length > 0) return { ok: false, stage: 'lint', reason: `检查发现 ${errors.length} 个错误`, ...base, ruleSet: rs };
+  if (errors.length > 0) return refused('lint', phrase('LINT_ERRORS', { found: errors.length }), { ...base, ruleSet: rs });
   if (options.population !== false) {
     const population = await checkPopulationYielding(rs, options.population ?? {});
     if (!population.ok) {
       const first = population.samples[0];
-      const reason = `${population.records} 名模拟申请人中有 ${population.failed} 名无法作出决定${first ? `，例如第 ${first.index} 名：${first.message}` : ''}`;
-      return { ok: false, stage: 'population', reason, ...base, population, ruleSet: rs };
+      const why = phrase('POPULATION_FAILED', { found: population.records, expected: population.failed, ...(first ? { detail: phrase('POPULATION_EXAMPLE', { key: first.index, detail: first.message }) } : {}) });
+      return refused('population', why, { ...base, population, ruleSet: rs });
     }
     return { ok: true, stage: 'passed', ...base, population, ruleSet: rs };
   }
   return { ok: true, stage: 'passed', ...base, ruleSet: rs };
+}
+
+function refused(stage: GateStage, why: Phrase, rest: Omit<GateResult, 'ok' | 'stage'>): GateResult {
+  return { ok: false, stage, why, reason: formatPhrase(why, 'zh'), ...rest };
 }

@@ -46,6 +46,19 @@ export function summarise(events: readonly ReviewEvent[]): ReviewSummary {
   return { state: last?.kind ?? 'none', ...(submitted ? { submitted } : {}), events };
 }
 
+/** A version's review as the versions listing shows it: the last step, who took it, when, and every step. */
+export function reviewView(events: readonly ReviewEvent[]): { state: ReviewState; state_zh: string; by: string | null; at: string | null; steps: { kind: ReviewKind; actor: string; actor_role: string; at: string; comment: string | null }[] } {
+  const { state } = summarise(events);
+  const last = events.at(-1);
+  return {
+    state,
+    state_zh: STATE_ZH[state],
+    by: last?.actor ?? null,
+    at: last?.at ?? null,
+    steps: events.map((e) => ({ kind: e.kind, actor: e.actor, actor_role: e.actor_role, at: e.at, comment: e.comment })),
+  };
+}
+
 function refuse(events: readonly ReviewEvent[], version: string, action: ReviewKind): never {
   const state = summarise(events).state;
   if (state === 'none') throw new ZhiduError('REVIEW_NOT_FOUND', { key: version });

@@ -1,20 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { startTestApp, stopTestApp, as, openDb, uniqueSchema, BACKENDS, EVALUATE, RULESET, type TestServer } from './harness.js';
+import { startTestApp, stopTestApp, as, openDb, uniqueSchema, copyRules as rulesDir, versionLoaded, BACKENDS, EVALUATE, RULESET, V11, V11_TESTS, type TestServer } from './harness.js';
 
 /** The editors' API: lint, versions, diff, publish through the gate, impact — and decisions on either side of the effective date. */
-const V1 = 'test/fixtures/good/committee-subsidy.yaml';
-const V11 = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.yaml', 'utf8');
-const V11_TESTS = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.test.yaml', 'utf8');
-
-function rulesDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'zhidu-rules-'));
-  copyFileSync(V1, join(dir, 'committee-subsidy.yaml'));
-  copyFileSync('test/fixtures/good/committee-subsidy.test.yaml', join(dir, 'committee-subsidy.test.yaml'));
-  return dir;
-}
 
 let server: TestServer;
 beforeAll(async () => {
@@ -157,10 +146,11 @@ describe.each(BACKENDS)('several servers on one database (%s)', (backend) => {
     const a = await startTestApp({ rulesDir: dir, env, db: dbA });
     const b = await startTestApp({ rulesDir: dir, env, db: dbB });
     try {
+      const onBLoaded = versionLoaded(b, RULESET, '1.1.0');
       const res = await a.app.inject(as('editor', { method: 'POST', url: `/v1/rulesets/${RULESET}/versions`, payload: { yaml: V11, tests: V11_TESTS } }));
       expect(res.statusCode).toBe(201);
-      const started = Date.now();
-      while (!b.app.zhidu.registry.get(RULESET, '1.1.0') && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
+      // B learns of it only through its own timed poll of the database.
+      await onBLoaded;
       const onB = await b.app.inject(as('caseworker', { method: 'POST', url: EVALUATE, payload: { facts: { role: 'secretary_or_director', terms_reelected: 0 }, as_of: '2025-02-01' } }));
       expect(onB.json().decision.ruleset.version).toBe('1.1.0');
       expect((await b.app.inject(as('editor', { method: 'GET', url: `/v1/rulesets/${RULESET}/versions` }))).json().versions[1]).toMatchObject({ version: '1.1.0', origin: 'published', published_by: 'test-editor' });

@@ -40,6 +40,34 @@ describe('POST /v1/rulesets/{id}/evaluate', () => {
     expect(granted.json().decision.counterfactuals).toBeUndefined();
   });
 
+  it('?record=false previews: the same decision, no id, and nothing added to the log however often it is pressed', async () => {
+    const before = await countDecisions();
+    const previews = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await server.app.inject(as('caseworker', { method: 'POST', url: `${EVALUATE}?record=false&explain=summary`, payload: { facts: member, as_of: '2024-04-30' } }));
+      expect(res.statusCode).toBe(200);
+      previews.push(res.json());
+    }
+    expect(await countDecisions()).toBe(before);
+    const preview = previews[0];
+    expect(matchesSchema('DecisionPreview', preview)).toEqual([]);
+    expect(matchesSchema('RecordedDecision', preview)).not.toEqual([]);
+    expect(preview).toMatchObject({ id: null, recorded_at: null, explain: 'summary' });
+    // What is then submitted is what was previewed, and only that is recorded.
+    const recorded = await server.app.inject(as('caseworker', { method: 'POST', url: `${EVALUATE}?record=true&explain=summary`, payload: { facts: member, as_of: '2024-04-30' } }));
+    expect(recorded.json().decision).toEqual(preview.decision);
+    expect(await countDecisions()).toBe(before + 1);
+  });
+
+  it('refuses a record value other than true or false, recording nothing', async () => {
+    const before = await countDecisions();
+    const res = await server.app.inject(as('caseworker', { method: 'POST', url: `${EVALUATE}?record=no`, payload: { facts: member } }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'REQUEST_INVALID' });
+    expect(JSON.stringify(res.json())).toContain('record');
+    expect(await countDecisions()).toBe(before);
+  });
+
   it('answers undetermined with the facts still needed', async () => {
     const res = await server.app.inject(as('system', { method: 'POST', url: EVALUATE, payload: { facts: { role: 'member' } } }));
     expect(res.statusCode).toBe(200);

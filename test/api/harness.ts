@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp, type BuildOptions } from '../../server/app.js';
@@ -71,6 +71,38 @@ export function as(role: keyof typeof KEYS, opts: InjectOptions): InjectOptions 
 }
 
 export const RULESET = 'committee-subsidy-example';
+/** The example rule set and its suite, v1.0.0, as a rules directory holds them. */
+export const SUBSIDY_FILES = ['test/fixtures/good/committee-subsidy.yaml', 'test/fixtures/good/committee-subsidy.test.yaml'] as const;
+/** Its version 1.1.0 (from 2025) and that version's suite, as an editor would send them. */
+export const V11 = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.yaml', 'utf8');
+export const V11_TESTS = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.test.yaml', 'utf8');
+
+/** A fresh rules directory holding copies of these files, for a test that adds or changes files there. */
+export function copyRules(files: readonly string[] = SUBSIDY_FILES): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zhidu-rules-'));
+  for (const f of files) copyFileSync(f, join(dir, basename(f)));
+  return dir;
+}
+
+/**
+ * Resolves once the server's own version poll (its timer, not the test) has loaded id@version:
+ * the test waits on that event, not on a guessed time.
+ */
+export function versionLoaded(server: TestServer, id: string, version: string): Promise<void> {
+  const { live, registry } = server.app.zhidu;
+  const poll = live.poll.bind(live);
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      live.poll = poll;
+      resolve();
+    };
+    if (registry.get(id, version)) return done();
+    live.poll = async () => {
+      await poll();
+      if (registry.get(id, version)) done();
+    };
+  });
+}
 export const EVALUATE = `/v1/rulesets/${RULESET}/evaluate`;
 
 export async function stopTestApp(server: TestServer): Promise<void> {

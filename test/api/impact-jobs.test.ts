@@ -1,25 +1,17 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, copyFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
-import { startTestApp, as, RULESET, type TestServer } from './harness.js';
+import { startTestApp, as, copyRules, RULESET, V11, type TestServer } from './harness.js';
 import { connect } from '../../src/store/sql-client.js';
 import { loadRuleSet, SourceTexts } from '../../src/index.js';
 import { runImpact } from '../../src/impact/run-impact.js';
 import { generatePopulation } from '../../src/impact/population-generator.js';
+import type { ImpactJobRunner } from '../../src/impact/job-runner.js';
 
 /** Impact as a job: 202 at once, progress, cancel, and a report kept in the database across a restart. */
-const V11 = readFileSync('test/fixtures/versions/committee-subsidy-v1.1.yaml', 'utf8');
-
-function rulesDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'zhidu-rules-'));
-  copyFileSync('test/fixtures/good/committee-subsidy.yaml', join(dir, 'committee-subsidy.yaml'));
-  copyFileSync('test/fixtures/good/committee-subsidy.test.yaml', join(dir, 'committee-subsidy.test.yaml'));
-  return dir;
-}
-
-const rules = rulesDir();
+const rules = copyRules();
 const data = mkdtempSync(join(tmpdir(), 'zhidu-jobs-'));
 const env = { ZHIDU_VERSION_POLL_MS: '0', ZHIDU_DB_SCHEMA: 'zt_jobs' };
 let server: TestServer;
@@ -78,7 +70,8 @@ describe('POST /v1/impact-jobs', () => {
   });
 
   it('cancels a running job between batches; it has no report', async () => {
-    const runner = server.app.zhidu.impactJobs;
+    // This server runs on PGlite: jobs run in its own process, which emits their progress.
+    const runner = server.app.zhidu.impactJobs as ImpactJobRunner;
     const res = await submit({ count: 2_000_000, seed: 1 });
     const job = res.json();
     // Wait for the job to be under way (its first heartbeat), then cancel it.

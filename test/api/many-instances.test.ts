@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -50,15 +50,18 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
   it('serve and record side by side in one unbroken chain; SIGTERM finishes in-flight requests', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zhidu-pg-'));
     const schema = uniqueSchema('zm');
-    const env = { ZHIDU_RULES_DIR: 'test/fixtures/good', ZHIDU_SOURCES_DIR: 'rules/sources', ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: seedKeysFile(dir), DATABASE_URL: process.env.DATABASE_URL as string, ZHIDU_DB_SCHEMA: schema };
+    // Both sign checkpoints into one file with one key, created by whichever starts first.
+    const env = { ZHIDU_RULES_DIR: 'test/fixtures/good', ZHIDU_SOURCES_DIR: 'rules/sources', ZHIDU_DATA_DIR: dir, ZHIDU_KEYS_FILE: seedKeysFile(dir), DATABASE_URL: process.env.DATABASE_URL as string, ZHIDU_DB_SCHEMA: schema, ZHIDU_CHECKPOINT_EVERY: '10' };
     const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
     const db = await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 2 });
     try {
       const first = await mixedRun([a!.url, b!.url], 150);
-      // In flight while A is told to stop: requests A has accepted (head read, `100 Continue` sent)
-      // get their bodies only after SIGTERM, and must still be answered and recorded.
+      // Requests A has accepted (head read, `100 Continue` sent) stay in flight while B serves and
+      // records a run of its own, and while A is told to stop: they get their bodies only after
+      // SIGTERM, and must still be answered and recorded, chained after B's records.
       const held = Array.from({ length: 6 }, (_, i) => postHeld(`${a!.url}${EVALUATE}`, KEYS.caseworker, good[i % good.length]));
       await Promise.all(held.map((h) => h.inFlight));
+      const during = await mixedRun([b!.url], 30);
       a!.child.kill('SIGTERM');
       const late = await Promise.all(held.map((h) => h.release()));
       expect(await a!.exited, a!.output()).toBe(0);
@@ -70,14 +73,22 @@ describe.skipIf(!process.env.DATABASE_URL)('two server processes on one PostgreS
 
       const log = await DecisionLog.open(db, schema);
       const result = await log.verify();
-      const all = [...first.ok, ...answered, ...more.ok];
+      const all = [...first.ok, ...during.ok, ...answered, ...more.ok];
       expect(result).toMatchObject({ ok: true, records: all.length });
       for (const id of all) expect(await log.getDecision(id), id).not.toBeNull();
+      // One chain across processes: what A recorded on release follows what B recorded meanwhile.
+      const seqOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await log.getDecision(id))?.seq ?? 0));
+      expect(Math.min(...(await seqOf(answered)))).toBeGreaterThan(Math.max(...(await seqOf(during.ok))));
       const callers = await db.query<{ n: string }>(`SELECT count(DISTINCT caller) AS n FROM "${schema}".log`);
       expect(Number(callers.rows[0]?.n)).toBe(1);
 
       const { stdout } = await run(process.execPath, ['bin/zhidu.js', 'log', 'verify'], { env: { ...process.env, ...env } });
       expect(stdout).toMatch(new RegExp(`决定日志完整：${all.length} 条记录`));
+      // Every line of both processes whole and signed (verify exits 1 otherwise), the last at the final head.
+      const lines = readFileSync(join(dir, 'checkpoints.jsonl'), 'utf8').trim().split('\n');
+      // At least each process's checkpoint at close (a group commit of many records asks for one checkpoint).
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(stdout).toMatch(new RegExp(`${lines.length} 个与日志相符，最近一个签署到第 ${all.length} 条`));
     } finally {
       a!.child.kill('SIGKILL');
       b!.child.kill('SIGKILL');
@@ -96,7 +107,7 @@ describe.skipIf(!process.env.DATABASE_URL)('ZHIDU_WORKERS=2 (node cluster on Pos
     const db = await connect({ databaseUrl: process.env.DATABASE_URL, poolSize: 1 });
     try {
       // Both workers listen (the first line resolved startServerProcess; wait for the second).
-      for (let i = 0; i < 200 && (server.output().match(/\(worker \d+\)/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      await server.until((out) => new Set(out.match(/\(worker \d+\)/g)).size >= 2);
       expect(new Set(server.output().match(/\(worker \d+\)/g)).size).toBe(2);
       const { ok } = await mixedRun([server.url], 90);
       server.child.kill('SIGTERM');

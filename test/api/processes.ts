@@ -5,6 +5,8 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   readonly url: string;
   readonly output: () => string;
+  /** Resolves when the output so far passes the test, checked on each chunk written; rejects if the process exits first. */
+  readonly until: (test: (out: string) => boolean) => Promise<void>;
   /** Resolves with the exit code. */
   readonly exited: Promise<number | null>;
 }
@@ -34,7 +36,20 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       reject(new Error(`server exited with ${code}:\n${out}`));
     });
   });
-  return { child, url, output: () => out, exited };
+  const until = (test: (out: string) => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!test(out)) return;
+        child.stdout?.off('data', check);
+        child.stderr?.off('data', check);
+        resolve();
+      };
+      child.stdout?.on('data', check);
+      child.stderr?.on('data', check);
+      void exited.then((code) => reject(new Error(`server exited with ${code}:\n${out}`)));
+      check();
+    });
+  return { child, url, output: () => out, until, exited };
 }
 
 export async function post(url: string, key: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

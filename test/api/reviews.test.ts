@@ -1,8 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, copyFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { startTestApp, stopTestApp, as, openDb, uniqueSchema, type TestServer } from './harness.js';
+import { readFileSync } from 'node:fs';
+import { startTestApp, stopTestApp, as, openDb, uniqueSchema, copyRules, versionLoaded, type TestServer } from './harness.js';
 import type { SqlClient } from '../../src/store/sql-client.js';
 
 /**
@@ -16,12 +14,7 @@ const TESTS = readFileSync('rules/committee-staffing.test.yaml', 'utf8');
 const draft = (version: string, effective: string, edit: (t: string) => string = (t) => t) =>
   edit(V1.replace(/^version: .*$/m, `version: ${version}`).replace(/^effective_from: .*$/m, `effective_from: "${effective}"`));
 
-function rulesDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'zhidu-review-'));
-  copyFileSync('rules/committee-staffing.yaml', join(dir, 'committee-staffing.yaml'));
-  copyFileSync('rules/committee-staffing.test.yaml', join(dir, 'committee-staffing.test.yaml'));
-  return dir;
-}
+const rulesDir = () => copyRules(['rules/committee-staffing.yaml', 'rules/committee-staffing.test.yaml']);
 
 let a: TestServer;
 let b: TestServer;
@@ -87,12 +80,12 @@ describe('four eyes', () => {
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json().review).toMatchObject({ state: 'approved', state_zh: '已批准' });
 
+    const onB = versionLoaded(b, ID, '1.1.0');
     const published = await on(a, 'editor', { method: 'POST', url: url('/1.1.0/publish') });
     expect(published.statusCode, published.body).toBe(201);
     expect(published.json()).toMatchObject({ published: true, published_by: 'test-editor', ruleset: { version: '1.1.0', effective_from: '2026-01-01' }, review: { state: 'published' } });
 
-    const started = Date.now();
-    while (!b.app.zhidu.registry.get(ID, '1.1.0') && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+    await onB;
     for (const server of [a, b]) {
       for (const [asOf, version] of [['2025-12-31', '1.0.0'], ['2026-01-01', '1.1.0']] as const) {
         const res = await on(server, 'caseworker', { method: 'POST', url: `/v1/rulesets/${ID}/evaluate`, payload: { facts: { residents: 6000 }, as_of: asOf } });
@@ -108,6 +101,14 @@ describe('four eyes', () => {
       ['published', 'test-editor', null],
     ]);
     expect(new Set(record.events.map((e: { hash: string }) => e.hash))).toEqual(new Set([a.app.zhidu.registry.get(ID, '1.1.0')?.hash]));
+
+    // The versions listing carries each version's review: the last step, by whom, when, and every step.
+    const listed = (await on(b, 'caseworker', { method: 'GET', url: `/v1/rulesets/${ID}/versions` })).json();
+    const byVersion = Object.fromEntries(listed.versions.map((v: { version: string; review: unknown }) => [v.version, v.review]));
+    expect(byVersion['1.0.0']).toEqual({ state: 'none', state_zh: '未提交', by: null, at: null, steps: [] });
+    expect(byVersion['1.1.0']).toMatchObject({ state: 'published', state_zh: '已发布', by: 'test-editor', at: record.events[2].at });
+    expect(byVersion['1.1.0'].steps.map((e: { kind: string; actor: string; at: string }) => [e.kind, e.actor, e.at])).toEqual(record.events.map((e: { kind: string; actor: string; at: string }) => [e.kind, e.actor, e.at]));
+    expect(byVersion['1.1.0'].steps[1]).toMatchObject({ kind: 'approved', actor: 'test-editor2', actor_role: 'editor', comment: '已核对原文第39行，同意发布' });
   });
 
   it('reject with a comment, correct and submit again, withdraw — only the submitter or an admin withdraws', async () => {

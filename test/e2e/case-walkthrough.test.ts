@@ -88,6 +88,13 @@ describe('a case at the service window (hukou-settlement)', () => {
     expect(await page.getByTestId('machine-outcome').textContent()).toContain('不予办理');
     const grounds = await page.locator('.why-not article.failed').count();
     expect(grounds).toBeGreaterThan(0);
+    // What would change it, in words: the housing pathway and the housing it needs.
+    const whatIf = page.getByTestId('counterfactuals');
+    expect(await whatIf.getByRole('heading').first().textContent()).toBe('怎样可以改变结论');
+    const proposal = whatIf.locator('.what-if > li[data-rule="residence_and_livelihood"]');
+    expect(await proposal.locator('.what-if-text').textContent()).toContain('可满足“合法固定住所和稳定职业或生活来源（二(二)1）”，结论为：准予落户（迁入）');
+    expect(await proposal.locator('tr[data-fact="housing_type"] td').first().textContent()).toBe('租住的出租房屋（私房或市场租赁房）');
+    expect(await whatIf.innerText()).not.toMatch(/[a-z]+_[a-z_]+/);
     await shot(page, '04-submitted');
 
     // 5. Override with a reason: the corrected outcome beside the machine's.
@@ -118,6 +125,13 @@ describe('a case at the service window (hukou-settlement)', () => {
     for (const s of ['准予许可决定书', '李秀英', ID_NUMBER, '改判理由：申请人已提交房屋产权证明', '申请行政复议']) expect(items).toContain(s);
     await page.goBack();
     await page.getByRole('heading', { level: 1, name: `办件 ${caseNo}：${TITLE}` }).waitFor();
+    // The browser's 下载 PDF button hands over the same notice as a file named by the case number.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载 PDF' }).click()]);
+    expect(download.suggestedFilename()).toBe(`${caseNo}.pdf`);
+    const saved = readFileSync((await download.path()) as string);
+    const downloaded = await getDocument({ data: new Uint8Array(saved), isEvalSupported: false }).promise;
+    const downloadedText = (await (await downloaded.getPage(1)).getTextContent()).items.map((i) => ('str' in i ? i.str : '')).join('').replace(/\s+/g, '');
+    for (const s of ['准予许可决定书', '李秀英', '改判理由：申请人已提交房屋产权证明']) expect(downloadedText).toContain(s);
 
     // 7. Found again by the identity card number, masked in the list, both outcomes shown.
     await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '办件查询' }).click();

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { findRuleFiles } from '../../src/index.js';
-import { KEYS, REPO, RESULTS, launchBrowser, openPage, screenshotPath, signIn, startServer, decide, askedFacts, type TestServer } from './harness.js';
+import { KEYS, REPO, RESULTS, launchBrowser, openPage, screenshotPath, signIn, startServer, decide, askedFacts, recordDecision, type TestServer } from './harness.js';
 
 // From empty form to printed notice for every rule set in rules/ that has an example
 // applicant in docs/examples (named as test/rule-examples.test.ts names them).
@@ -74,6 +74,7 @@ describe('every rule set with an example applicant', () => {
       const name = basename(file, '.json');
       await page.screenshot({ path: screenshotPath(`every-${name}-decided`), fullPage: true });
 
+      await recordDecision(page);
       await page.getByRole('link', { name: '打印决定书' }).click();
       await page.locator('.notice-doc').waitFor();
       expect(await page.locator('[data-testid="notice-outcome"]').textContent()).toBe(expected);

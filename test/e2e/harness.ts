@@ -91,7 +91,7 @@ export async function openPage(browser: Browser, base: string, viewport = { widt
   const origin = new URL(base).origin;
   await context.route('**/*', (route) => {
     const u = route.request().url();
-    if (u.startsWith(origin) || u.startsWith('data:')) return route.continue();
+    if (u.startsWith(origin) || u.startsWith('data:') || u.startsWith(`blob:${origin}`)) return route.continue();
     problems.push(`request to another origin: ${u}`);
     return route.abort();
   });
@@ -137,6 +137,14 @@ export async function evaluate(page: Page): Promise<string> {
     return r && !r.hidden && r.getAttribute('data-seq') !== prev;
   }, before);
   return (await page.locator('.result .outcome-line').first().textContent()) ?? '';
+}
+
+/** 记录此决定 under a preview: the decision goes into the log; returns its id as the page shows it. */
+export async function recordDecision(page: Page): Promise<string> {
+  await page.getByTestId('record-decision').click();
+  const id = page.locator('.result .decision-id');
+  await id.waitFor();
+  return (await id.textContent()) ?? '';
 }
 
 /** Facts the page asks for, in its order. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, answer, askedFacts, decide, factField, evaluate, poll, type TestServer } from './harness.js';
+import { KEYS, REPO, launchBrowser, openPage, screenshotPath, signIn, startServer, answer, askedFacts, decide, factField, evaluate, poll, recordDecision, type TestServer } from './harness.js';
 
 // The settlement form (rules/hukou-settlement.yaml) in a real browser, for the example
 // applicants of docs/examples: one who qualifies, one who does not.
@@ -99,10 +99,10 @@ describe('settlement form (hukou-settlement)', () => {
     await page.screenshot({ path: screenshotPath('hukou-03-citation') });
     await page.keyboard.press('Escape');
 
+    const id = await recordDecision(page);
     await page.getByRole('radio', { name: '同意', exact: true }).check();
     await page.getByRole('button', { name: '保存复核意见' }).click();
     await page.locator('.result .determination-list li').waitFor();
-    const id = (await page.locator('.result .decision-id').textContent()) ?? '';
     await page.getByRole('link', { name: '打印决定书' }).click();
     const notice = page.locator('.notice-doc');
     await notice.waitFor();
@@ -153,6 +153,7 @@ describe('settlement form (hukou-settlement)', () => {
     expect(await whatIf.innerText()).not.toMatch(/[a-z]+_[a-z_]+/);
     await page.screenshot({ path: screenshotPath('hukou-05-refused'), fullPage: true });
 
+    await recordDecision(page);
     await page.getByRole('link', { name: '打印决定书' }).click();
     const notice = page.locator('.notice-doc');
     await notice.waitFor();

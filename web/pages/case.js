@@ -229,10 +229,12 @@ function decidedView(main, c, rec, ruleset) {
 /** The PDF comes from the API with the caller's key, so it is fetched and handed to the browser as a file. */
 async function downloadPdf(ev, c) {
   ev.preventDefault();
+  // currentTarget is null once the handler has awaited: keep the link first.
+  const link = ev.currentTarget;
   const { storedKey } = await import('../api.js');
-  const res = await fetch(ev.currentTarget.getAttribute('href'), { headers: { authorization: `Bearer ${storedKey()}` } });
+  const res = await fetch(link.getAttribute('href'), { headers: { authorization: `Bearer ${storedKey()}` } });
   if (!res.ok) {
-    ev.currentTarget.after(h('p', { class: 'error', role: 'alert' }, '下载失败，请稍后再试。'));
+    link.after(h('p', { class: 'error', role: 'alert' }, '下载失败，请稍后再试。'));
     return;
   }
   const url = URL.createObjectURL(await res.blob());

@@ -73,7 +73,13 @@ export async function evaluatePage(main, { params, isCurrent }) {
         'section',
         { class: 'ask', 'aria-labelledby': 'ask-h' },
         h('h2', { id: 'ask-h' }, '申请人情况'),
-        can('cases') ? h('p', { class: 'help' }, '此处为不建办件的直接评估，每次评估都记入决定记录。窗口受理请用上方“新建办件”。') : null,
+        h(
+          'p',
+          { class: 'help' },
+          can('cases')
+            ? '此处评估只是试算，不记入决定记录。窗口受理请用上方“新建办件”；不建办件而需留档时，评估后按“记录此决定”。'
+            : '评估只是试算，不记入决定记录；需留档时，评估后按“记录此决定”。',
+        ),
         form.element,
       ),
       result,
@@ -93,10 +99,10 @@ export async function evaluatePage(main, { params, isCurrent }) {
     button.disabled = true;
     button.textContent = '正在评估…';
     try {
-      const rec = decisionRecord(await api.evaluate(rs.id, facts, asOf));
+      const rec = decisionRecord(await api.preview(rs.id, facts, asOf));
       const d = rec.decision;
       form.setNeeded(d.missing, d.status);
-      showResult(rec);
+      showResult(rec, { facts, asOf });
       // The caseworker's next step decides where focus goes: asking what is still
       // needed, or reading the decision.
       if (d.missing?.length) {
@@ -125,10 +131,11 @@ export async function evaluatePage(main, { params, isCurrent }) {
     }
   }
 
-  function showResult(rec) {
+  /** A preview (no id) offers to record it; a recorded decision offers its notice, its record and the determination. */
+  function showResult(rec, asked) {
     clear(result);
     result.hidden = false;
-    result.appendChild(h('h2', { id: 'result-h' }, '评估结果'));
+    result.appendChild(h('h2', { id: 'result-h' }, rec.id ? '评估结果（已记录）' : '评估结果（试算，未记录）'));
     result.appendChild(renderDecision(rec.decision, { id: rec.id, ruleset, headingLevel: 3 }));
     result.querySelector('.outcome-line')?.setAttribute('tabindex', '-1');
     if (rec.id) {
@@ -142,7 +149,27 @@ export async function evaluatePage(main, { params, isCurrent }) {
         ),
       );
       if (rec.decision.status === 'decided') result.appendChild(renderDeterminations(rec, { headingLevel: 3 }));
+    } else {
+      result.appendChild(recordBox(asked));
     }
     stamp();
+  }
+
+  function recordBox({ facts, asOf }) {
+    const button = h('button', { type: 'button', class: 'primary', dataset: { testid: 'record-decision' } }, '记录此决定');
+    const box = h('div', { class: 'submit-box' }, h('p', { class: 'help' }, '以上为试算。按“记录此决定”后，决定记入决定记录，取得决定编号，可打印决定书、填写复核意见。'), button);
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const rec = decisionRecord(await api.evaluate(rs.id, facts, asOf));
+        showResult(rec, { facts, asOf });
+        announce(`已记录：${outcomeLine(rec.decision)}`);
+        result.querySelector('.outcome-line')?.focus();
+      } catch (e) {
+        button.disabled = false;
+        box.appendChild(h('p', { class: 'error', role: 'alert' }, `记录失败：${e.messageZh || e.message}`));
+      }
+    });
+    return box;
   }
 }

@@ -1,0 +1,2 @@
+// Types for the server, which imports the browser module directly.
+export const DECIMAL_TEXT: RegExp;
