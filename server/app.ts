@@ -224,6 +224,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('preValidation', async (request) => {
     for (const [where, values] of [['path parameter', request.params], ['query parameter', request.query]] as const) {
       for (const [name, value] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+        // The static files' catch-all refuses such a path itself (403 PATH_FORBIDDEN); it reaches no database.
+        if (name === '*') continue;
         if ([value].flat().some((v) => typeof v === 'string' && v.includes('\u0000'))) {
           const p = problem('STRING_NUL');
           throw new ProblemError({ ...p, detail: `${p.detail}：${where} ${name}`, detail_en: `${p.detail_en}: ${where} ${name}` });
